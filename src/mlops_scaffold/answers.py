@@ -1,0 +1,151 @@
+"""The template's questions, validation of answers, and the project's answers file.
+
+The answers file `.mlops-scaffold.yml` records what a project was generated
+with: the answers, the level and the generator version. Upgrades and updates
+re-render from it.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlops_scaffold.errors import ScaffoldError
+from mlops_scaffold.levels import parse_level, templates_root
+
+ANSWERS_FILE = ".mlops-scaffold.yml"
+INTERNAL_KEYS = frozenset({"layer"})
+"""Template variables the generator sets itself; never asked, never stored."""
+
+_PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_HEADER = (
+    "# Written by mlops-scaffold: what this project was generated with.\n"
+    "# Change answers with `mlops-scaffold update --data KEY=VALUE`, not by hand.\n"
+)
+
+
+def question_names(root: Path | None = None) -> tuple[str, ...]:
+    """The questions declared in the template's copier.yml, in order."""
+    config = yaml.safe_load(((root or templates_root()) / "copier.yml").read_text("utf-8"))
+    return tuple(k for k in config if not k.startswith("_") and k not in INTERNAL_KEYS)
+
+
+def parse_data(pairs: Iterable[str], known: Iterable[str]) -> dict[str, str]:
+    """`KEY=VALUE` strings into a dict, refusing malformed pairs and unknown keys."""
+    known = tuple(known)
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ScaffoldError(f"--data expects KEY=VALUE, got {pair!r}")
+        if key not in known:
+            raise ScaffoldError(
+                f"unknown --data key {key!r}; known keys: {', '.join(known)}"
+            )
+        data[key] = value
+    return data
+
+
+def check_project_name(name: object) -> None:
+    """Refuse an empty project name."""
+    if not str(name or "").strip():
+        raise ScaffoldError("the project name is empty; pass --data project_name=NAME")
+
+
+def check_package_name(name: object) -> None:
+    """Refuse a package name Python cannot import or that would shadow the standard library."""
+    text = str(name or "")
+    fix = "pass --data package_name=NAME with lowercase letters, digits and underscores"
+    if not text:
+        raise ScaffoldError(f"the package name is empty; {fix}")
+    if not text.isascii():
+        raise ScaffoldError(f"package name {text!r} has non-ASCII characters; {fix}")
+    if keyword.iskeyword(text) or keyword.issoftkeyword(text):
+        raise ScaffoldError(f"package name {text!r} is a Python keyword; {fix}")
+    if text[0].isdigit():
+        raise ScaffoldError(f"package name {text!r} starts with a digit; {fix}")
+    if not _PACKAGE_NAME.fullmatch(text):
+        raise ScaffoldError(f"package name {text!r} is not a valid Python identifier; {fix}")
+    if text in sys.stdlib_module_names:
+        raise ScaffoldError(f"package name {text!r} shadows a standard-library module; {fix}")
+
+
+def check_answers(answers: Mapping[str, Any]) -> None:
+    """Validate the answers that the templates cannot render safely without."""
+    check_project_name(answers.get("project_name"))
+    check_package_name(answers.get("package_name"))
+    if "level" in answers:
+        parse_level(answers["level"])
+
+
+@dataclass
+class AnswersFile:
+    """The content of `.mlops-scaffold.yml`."""
+
+    level: int
+    version: str
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def render_data(self, level: int | None = None) -> dict[str, Any]:
+        """The data to render the templates with, optionally at another level."""
+        return {**self.answers, "level": self.level if level is None else level}
+
+    def dump(self) -> str:
+        body = {
+            "mlops_scaffold_version": self.version,
+            "level": self.level,
+            "answers": dict(sorted(self.answers.items())),
+        }
+        return _HEADER + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+
+    def write(self, project: Path) -> Path:
+        path = project / ANSWERS_FILE
+        path.write_text(self.dump(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, Any], version: str) -> AnswersFile:
+        """Build from a full set of rendered answers (as copier returns them)."""
+        kept = {k: v for k, v in answers.items() if k not in INTERNAL_KEYS | {"level"}}
+        return cls(level=int(answers["level"]), version=version, answers=kept)
+
+    @classmethod
+    def read(cls, project: Path) -> AnswersFile:
+        """Load a project's answers file, or explain what is wrong with it."""
+        path = project / ANSWERS_FILE
+        if not path.is_file():
+            raise ScaffoldError(
+                f"{project} has no {ANSWERS_FILE}; it was not generated by mlops-scaffold "
+                "(run the command from the project's root)"
+            )
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise ScaffoldError(
+                f"{ANSWERS_FILE} is not valid YAML ({reason}); restore it with "
+                f"`git checkout mlops-scaffold/template -- {ANSWERS_FILE}`"
+            ) from None
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("answers"), dict)
+            or not isinstance(data.get("mlops_scaffold_version"), str)
+            or "level" not in data
+        ):
+            raise ScaffoldError(
+                f"{ANSWERS_FILE} is malformed: it needs mlops_scaffold_version, level and "
+                f"answers; restore it with `git checkout mlops-scaffold/template -- {ANSWERS_FILE}`"
+            )
+        try:
+            level = parse_level(data["level"], option=f"level in {ANSWERS_FILE}")
+        except ScaffoldError as exc:
+            raise ScaffoldError(f"{ANSWERS_FILE} is malformed: {exc}") from None
+        return cls(level=level, version=data["mlops_scaffold_version"], answers=data["answers"])

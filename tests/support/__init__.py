@@ -1,0 +1,1 @@
+"""Helpers shared by this project's tests."""

@@ -1,0 +1,63 @@
+"""Virtual environments for generated projects, cached between test runs.
+
+A venv is keyed by the Python version and the generated project's dependency
+list (runtime and `dev` extra), so projects with the same dependencies share
+one, and a template change that adds a dependency gets a fresh one.
+Set MLOPS_SCAFFOLD_VENV_CACHE to move the cache (default ~/.cache/mlops-scaffold/venvs).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+CACHE = Path(
+    os.environ.get("MLOPS_SCAFFOLD_VENV_CACHE", Path.home() / ".cache" / "mlops-scaffold" / "venvs")
+)
+BUILD_TOOLS = ["hatchling>=1.25"]
+
+
+def dependencies(project: Path) -> list[str]:
+    """The runtime and dev dependencies a generated project declares."""
+    meta = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))["project"]
+    extras = meta.get("optional-dependencies", {})
+    return sorted({*meta.get("dependencies", []), *extras.get("dev", []), *BUILD_TOOLS})
+
+
+def venv_key(project: Path) -> str:
+    payload = json.dumps([sys.version_info[:2], dependencies(project)])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def project_venv(project: Path) -> Path:
+    """A venv with the project's dependencies (cached) and the project itself (editable)."""
+    venv = CACHE / venv_key(project)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / ".complete").exists():
+            _build(venv, dependencies(project))
+    pip(venv, "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", str(project))
+    return venv
+
+
+def pip(venv: Path, *args: str) -> None:
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", *args],
+        check=True,
+    )
+
+
+def _build(venv: Path, deps: list[str]) -> None:
+    """Build in place (venvs are not relocatable); `.complete` marks a finished build."""
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip(venv, "install", "--quiet", *deps)
+    (venv / ".complete").write_text("\n".join(deps) + "\n")
