@@ -91,7 +91,7 @@ class Repo:
 
     def dirty_paths(self) -> list[str]:
         """Changed, staged and untracked paths (ignored files do not count)."""
-        status = self.out("status", "--porcelain", "--untracked-files=all")
+        status = self.run("status", "--porcelain", "--untracked-files=all").stdout
         return [line[3:] for line in status.splitlines() if line]
 
     def merge_in_progress(self) -> bool:

@@ -45,16 +45,20 @@ def render(
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-layer-") as scratch:
         while layer <= int(answers.get("level", 0)):
             out = Path(scratch) / f"level{layer}"
-            worker = copier.run_copy(
-                str(template),
-                str(out),
-                data={**answers, "layer": layer},
-                user_defaults=dict(user_defaults or {}),
-                defaults=not (interactive and layer == 0),
-                overwrite=True,
-                quiet=True,
-                unsafe=False,
-            )
+            try:
+                worker = copier.run_copy(
+                    str(template),
+                    str(out),
+                    data={**answers, "layer": layer},
+                    user_defaults=dict(user_defaults or {}),
+                    defaults=not (interactive and layer == 0),
+                    overwrite=True,
+                    quiet=True,
+                    unsafe=False,
+                )
+            except (ValueError, copier.errors.CopierError) as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ScaffoldError(f"{reason}; fix it with --data KEY=VALUE") from None
             if layer == 0:
                 answers = dict(worker.answers.user)
                 check_answers(answers)

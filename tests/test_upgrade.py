@@ -1,0 +1,297 @@
+"""Upgrade and update: render on the template branch, merge into the team's branch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlops_scaffold.answers import ANSWERS_FILE, AnswersFile
+from mlops_scaffold.cli import app
+from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF
+from mlops_scaffold.levels import templates_root
+from mlops_scaffold.upgrade import apply, plan_update, plan_upgrade, preview
+from tests.conftest import Generate
+from tests.support.repo_state import commit_all, git, snapshot
+
+runner = CliRunner()
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_new_records_the_pristine_render_on_the_template_branch(generate: Generate) -> None:
+    project = generate(0)
+    assert git(project, "rev-parse", "HEAD") == git(project, "rev-parse", TEMPLATE_REF)
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_clean_upgrade_merges_the_next_level(generate: Generate) -> None:
+    project = generate(0)
+    (project / "notes.md").write_text("ours\n")
+    commit_all(project)
+    code, out = cli("upgrade", str(project))
+    assert code == 0, out
+    assert "level 0 -> 1" in out and "changed" in out
+    assert AnswersFile.read(project).level == 1
+    assert (project / "notes.md").read_text() == "ours\n"
+    assert git(project, "status", "--porcelain") == ""
+    # the template branch holds exactly a fresh level-1 render
+    assert git(project, "diff", "--stat", TEMPLATE_BRANCH, "HEAD", "--", ".", ":!notes.md") == ""
+
+
+def test_upgrade_without_team_commits_equals_a_fresh_project(generate: Generate) -> None:
+    upgraded = generate(0, name="demo")
+    assert cli("upgrade", str(upgraded), "--to", "3")[0] == 0
+    direct = generate(3, name="direct", project_name="demo")
+    upgraded_tree = git(upgraded, "rev-parse", "HEAD^{tree}")
+    assert upgraded_tree == git(direct, "rev-parse", "HEAD^{tree}")
+
+
+def test_conflict_exits_1_and_merge_abort_restores_everything(generate: Generate) -> None:
+    project = generate(0)
+    readme = project / "README.md"
+    lines = readme.read_text().splitlines()
+    lines = [line.replace("level 0", "level zero") for line in lines]
+    readme.write_text("\n".join(lines) + "\n")
+    commit_all(project)
+    before = snapshot(project)
+    code, out = cli("upgrade", str(project))
+    assert code == 1, out
+    assert "README.md" in out and "git merge --abort" in out
+    git(project, "merge", "--abort")
+    after = snapshot(project)
+    assert after.files == before.files
+    assert after.status == before.status == ""
+    assert after.index == before.index
+    assert after.head == before.head
+
+
+def test_dry_run_changes_nothing(generate: Generate) -> None:
+    project = generate(0)
+    before = snapshot(project)
+    code, out = cli("upgrade", str(project), "--dry-run")
+    assert code == 0, out
+    assert "M README.md" in out and "files changed" in out and "Nothing was changed" in out
+    assert snapshot(project) == before
+
+
+def test_dry_run_predicts_conflicts(generate: Generate) -> None:
+    project = generate(0)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("level 0", "level zero"))
+    commit_all(project)
+    before = snapshot(project)
+    code, out = cli("upgrade", str(project), "--dry-run")
+    assert code == 0, out
+    assert "The merge would conflict in: README.md" in out
+    assert snapshot(project) == before
+
+
+def test_failure_while_committing_moves_no_branch(
+    generate: Generate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(0)
+    before = snapshot(project)
+    from mlops_scaffold.gitrepo import Repo
+
+    def interrupted(self: Repo, *args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Repo, "commit_tree", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        apply(plan_upgrade(project, None, {}))
+    assert snapshot(project) == before
+
+
+def test_failure_before_the_merge_rolls_the_template_branch_back(
+    generate: Generate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(0)
+    before = snapshot(project)
+    from mlops_scaffold.gitrepo import Repo
+
+    def interrupted(self: Repo, ref: str, message: str) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Repo, "merge", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        apply(plan_upgrade(project, None, {}))
+    assert snapshot(project) == before
+
+
+def test_failure_while_rendering_changes_nothing(
+    generate: Generate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(0)
+    before = snapshot(project)
+    import mlops_scaffold.upgrade as upgrade_module
+
+    def broken_render(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(upgrade_module, "render", broken_render)
+    with pytest.raises(RuntimeError):
+        plan_upgrade(project, None, {})
+    assert snapshot(project) == before
+
+
+# -- refusals -----------------------------------------------------------------
+
+
+def refuse(project: Path, *args: str, message: str) -> None:
+    before = snapshot(project) if (project / ".git").exists() else None
+    code, out = cli(*args)
+    assert code == 2, out
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("mlops-scaffold: error:"), out
+    assert message in lines[0], out
+    if before is not None:
+        assert snapshot(project) == before
+
+
+def test_refuses_a_dirty_tree(generate: Generate) -> None:
+    project = generate(0)
+    (project / "README.md").write_text("edited\n")
+    refuse(project, "upgrade", str(project), message="uncommitted changes (README.md)")
+
+
+def test_refuses_untracked_files(generate: Generate) -> None:
+    project = generate(0)
+    (project / "scratch.py").write_text("x = 1\n")
+    refuse(project, "upgrade", str(project), message="git stash -u")
+
+
+def test_refuses_outside_a_repository(tmp_path: Path) -> None:
+    refuse(tmp_path, "upgrade", str(tmp_path), message="is not a git repository")
+
+
+def test_refuses_without_answers_file(generate: Generate) -> None:
+    project = generate(0)
+    git(project, "rm", "-q", ANSWERS_FILE)
+    commit_all(project)
+    refuse(project, "upgrade", str(project), message="not generated by mlops-scaffold")
+
+
+def test_refuses_a_malformed_answers_file(generate: Generate) -> None:
+    project = generate(0)
+    (project / ANSWERS_FILE).write_text("level: [unclosed\n")
+    commit_all(project)
+    refuse(project, "upgrade", str(project), message="not valid YAML")
+
+
+def test_refuses_a_downgrade(generate: Generate) -> None:
+    project = generate(2)
+    refuse(project, "upgrade", str(project), "--to", "1", message="downgrades are not supported")
+
+
+def test_refuses_the_same_level(generate: Generate) -> None:
+    project = generate(1)
+    refuse(project, "upgrade", str(project), "--to", "1", message="already at level 1")
+
+
+def test_refuses_above_the_highest_level(generate: Generate) -> None:
+    project = generate(1)
+    refuse(project, "upgrade", str(project), "--to", "4", message="above the highest level, 3")
+
+
+def test_refuses_upgrading_past_level_3(generate: Generate) -> None:
+    project = generate(3)
+    refuse(project, "upgrade", str(project), message="already at level 3, the highest")
+
+
+def test_refuses_a_non_numeric_target(generate: Generate) -> None:
+    project = generate(0)
+    refuse(project, "upgrade", str(project), "--to", "max", message="--to must be a level number")
+
+
+def test_refuses_without_the_template_branch(generate: Generate) -> None:
+    project = generate(0)
+    git(project, "branch", "-D", TEMPLATE_BRANCH)
+    refuse(
+        project,
+        "upgrade",
+        str(project),
+        message=f"git fetch origin {TEMPLATE_BRANCH}:{TEMPLATE_BRANCH}",
+    )
+
+
+def test_refuses_during_a_merge(generate: Generate) -> None:
+    project = generate(0)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("level 0", "level zero"))
+    commit_all(project)
+    assert cli("upgrade", str(project))[0] == 1
+    refuse(project, "update", str(project), message="a merge is in progress")
+
+
+def test_refuses_an_unknown_data_key(generate: Generate) -> None:
+    project = generate(0)
+    refuse(project, "update", str(project), "--data", "colour=red", message="unknown --data key")
+
+
+def test_refuses_an_invalid_package_name_on_update(generate: Generate) -> None:
+    project = generate(0)
+    refuse(
+        project, "update", str(project), "--data", "package_name=for", message="Python keyword"
+    )
+
+
+# -- update -----------------------------------------------------------------
+
+
+def fork_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    fork = tmp_path / "templates-fork"
+    shutil.copytree(templates_root(), fork)
+    monkeypatch.setenv("MLOPS_SCAFFOLD_TEMPLATES", str(fork))
+    return fork
+
+
+def test_update_rolls_out_a_template_change_once(
+    generate: Generate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(0)
+    (project / "mine.txt").write_text("team\n")
+    commit_all(project)
+    fork = fork_templates(tmp_path, monkeypatch)
+    gitignore = fork / "level0" / ".gitignore.jinja"
+    gitignore.write_text("# rolled out by the platform team\n" + gitignore.read_text())
+
+    code, out = cli("update", str(project))
+    assert code == 0, out
+    assert "changed  .gitignore" in out
+    assert (project / ".gitignore").read_text().startswith("# rolled out by the platform team")
+    assert (project / "mine.txt").read_text() == "team\n"
+
+    commits = git(project, "rev-list", "--all", "--count")
+    code, out = cli("update", str(project))
+    assert code == 0 and "Already up to date" in out
+    assert git(project, "rev-list", "--all", "--count") == commits
+
+
+def test_update_with_nothing_new_makes_no_commit(generate: Generate) -> None:
+    project = generate(1)
+    before = snapshot(project)
+    code, out = cli("update", str(project))
+    assert code == 0 and "nothing to do" in out
+    assert snapshot(project) == before
+
+
+def test_update_data_changes_an_answer(generate: Generate) -> None:
+    project = generate(0)
+    code, out = cli("update", str(project), "--data", "description=Predicts churn")
+    assert code == 0, out
+    assert AnswersFile.read(project).answers["description"] == "Predicts churn"
+    assert "Predicts churn" in (project / "README.md").read_text()
+
+
+def test_library_plan_and_preview_agree(generate: Generate) -> None:
+    project = generate(1)
+    plan = plan_update(project, {"description": "Other"})
+    view = preview(plan)
+    assert {c.path for c in view.changes} == {c.path for c in plan.changes}
+    assert view.conflicts == []
