@@ -63,7 +63,9 @@ def run(
     return result
 
 
-def make(project: Path, target: str, venv: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+def make(
+    project: Path, target: str, venv: Path, **variables: str
+) -> subprocess.CompletedProcess[str]:
     """Run a target of a generated project's Makefile with a given venv."""
     extra = [f"{k}={v}" for k, v in variables.items()]
     return run(["make", "--no-print-directory", target, f"VENV={venv}", *extra], cwd=project)

@@ -24,7 +24,7 @@ def test_templates_root_is_the_source_checkout_in_development() -> None:
 
 def test_templates_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLOPS_SCAFFOLD_TEMPLATES", str(tmp_path))
-    with pytest.raises(ScaffoldError, match="no copier.yml"):
+    with pytest.raises(ScaffoldError, match=r"no copier\.yml"):
         templates_root()
 
 

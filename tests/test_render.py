@@ -13,9 +13,7 @@ from mlops_scaffold.render import LayerCollisionError, render
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_render_is_the_union_of_layers(tmp_path: Path) -> None:
@@ -49,5 +47,7 @@ def test_two_layers_writing_one_path_is_refused(tmp_path: Path) -> None:
     fork = tmp_path / "templates"
     shutil.copytree(templates_root(), fork)
     (fork / "level1" / "README.md").write_text("a second owner\n")
-    with pytest.raises(LayerCollisionError, match="README.md is produced by both level0 and level1"):
+    with pytest.raises(
+        LayerCollisionError, match=r"README\.md is produced by both level0 and level1"
+    ):
         render(tmp_path / "out", {"level": 1, "project_name": "demo"}, root=fork)

@@ -236,9 +236,7 @@ def test_refuses_an_unknown_data_key(generate: Generate) -> None:
 
 def test_refuses_an_invalid_package_name_on_update(generate: Generate) -> None:
     project = generate(0)
-    refuse(
-        project, "update", str(project), "--data", "package_name=for", message="Python keyword"
-    )
+    refuse(project, "update", str(project), "--data", "package_name=for", message="Python keyword")
 
 
 # -- update -----------------------------------------------------------------

@@ -47,9 +47,7 @@ def parse_data(pairs: Iterable[str], known: Iterable[str]) -> dict[str, str]:
         if not sep or not key:
             raise ScaffoldError(f"--data expects KEY=VALUE, got {pair!r}")
         if key not in known:
-            raise ScaffoldError(
-                f"unknown --data key {key!r}; known keys: {', '.join(known)}"
-            )
+            raise ScaffoldError(f"unknown --data key {key!r}; known keys: {', '.join(known)}")
         data[key] = value
     return data
 

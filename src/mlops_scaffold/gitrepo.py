@@ -31,7 +31,8 @@ def require_git() -> str:
     git = shutil.which("git")
     if git is None:
         raise ScaffoldError(
-            "git is not installed or not on PATH; install git, or pass --no-git to write plain files"
+            "git is not installed or not on PATH; "
+            "install git, or pass --no-git to write plain files"
         )
     return git
 

@@ -57,7 +57,7 @@ def render(
                     unsafe=False,
                 )
             except (ValueError, copier.errors.CopierError) as exc:
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
                 raise ScaffoldError(f"{reason}; fix it with --data KEY=VALUE") from None
             if layer == 0:
                 answers = dict(worker.answers.user)

@@ -186,4 +186,3 @@ def _plan(
         changes=repo.changes(repo.tree_of(template_tip), tree),
         verb=verb,
     )
-

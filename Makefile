@@ -1,0 +1,43 @@
+# mlops-scaffold development tasks. Every target creates what it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+LEVEL ?= 1
+DEMO ?= demo
+
+.PHONY: help venv demo test test-fast lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(BIN)/.installed ## Create .venv with mlops-scaffold and the test tools
+
+demo: venv ## Generate a project (LEVEL=0..3, default 1) in ./demo and run it
+	rm -rf $(DEMO)
+	$(BIN)/mlops-scaffold new $(DEMO) --level $(LEVEL) --defaults
+	$(MAKE) -C $(DEMO) install
+	$(MAKE) -C $(DEMO) $(if $(filter 0,$(LEVEL)),run,pipeline)
+	$(MAKE) -C $(DEMO) test
+
+test: venv ## Run the whole test suite, integration tests included
+	$(BIN)/python -m pytest
+
+test-fast: venv ## Run the tests that do not install generated projects
+	$(BIN)/python -m pytest -m "not integration"
+
+lint: venv ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: venv ## Time the CLI against reference commands (medians, ratios)
+	$(BIN)/python bench/cli_speed.py
+
+clean: ## Remove the venv, the demo and caches
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .mypy_cache bench-results
