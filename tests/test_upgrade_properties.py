@@ -85,6 +85,11 @@ def apply_edits(project: Path, plan: list[Edit]) -> dict[str, list[str]]:
             *(m for m in expected.get(edit.path, []) if m != "<deleted>"),
             marker,
         ]
+    # A later edit may overwrite an earlier one: what must survive is what the team committed.
+    for path, markers in expected.items():
+        if markers != ["<deleted>"]:
+            text = (project / path).read_text()
+            expected[path] = [marker for marker in markers if marker in text]
     return expected
 
 
