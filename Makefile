@@ -5,7 +5,7 @@ BIN := $(abspath $(VENV))/bin
 LEVEL ?= 1
 DEMO ?= demo
 
-.PHONY: help venv demo test test-fast lint bench clean
+.PHONY: help venv tools demo test test-fast lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -18,6 +18,13 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed ## Create .venv with mlops-scaffold and the test tools
 
+tools: ## System tools the tests use that no Python package provides (promtool)
+	@command -v promtool >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends prometheus; }; }
+	@command -v promtool >/dev/null || { echo "promtool missing: install Prometheus" >&2; exit 1; }
+
 demo: venv ## Generate a project (LEVEL=0..3, default 1) in ./demo and run it
 	rm -rf $(DEMO)
 	$(BIN)/mlops-scaffold new $(DEMO) --level $(LEVEL) --defaults
@@ -25,10 +32,10 @@ demo: venv ## Generate a project (LEVEL=0..3, default 1) in ./demo and run it
 	$(MAKE) -C $(DEMO) $(if $(filter 0,$(LEVEL)),run,pipeline)
 	$(MAKE) -C $(DEMO) test
 
-test: venv ## Run the whole test suite, integration tests included
+test: venv tools ## Run the whole test suite, integration tests included
 	$(BIN)/python -m pytest
 
-test-fast: venv ## Run the tests that do not install generated projects
+test-fast: venv tools ## Run the tests that do not install generated projects
 	$(BIN)/python -m pytest -m "not integration"
 
 lint: venv ## ruff and mypy

@@ -293,3 +293,29 @@ def test_library_plan_and_preview_agree(generate: Generate) -> None:
     view = preview(plan)
     assert {c.path for c in view.changes} == {c.path for c in plan.changes}
     assert view.conflicts == []
+
+
+def test_usual_team_additions_never_conflict(generate: Generate) -> None:
+    """Appending to README, Makefile, .gitignore and the dependency list merges cleanly."""
+    project = generate(0)
+    additions = {
+        "README.md": "Our notes.\n",
+        "Makefile": "report: ## Our own target\n\t@echo ours\n",
+        ".gitignore": "scratch/\n",
+    }
+    for name, text in additions.items():
+        with (project / name).open("a") as handle:
+            handle.write(text)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '  "scikit-learn>=1.5,<2",\n]', '  "scikit-learn>=1.5,<2",\n  "lightgbm>=4,<5",\n]'
+        )
+    )
+    commit_all(project)
+    for level in (1, 2, 3):
+        outcome = apply(plan_upgrade(project, None, {}))
+        assert outcome.merged, f"level {level}: {outcome.conflicts}"
+        for name, text in additions.items():
+            assert (project / name).read_text().endswith(text), name
+        assert '"lightgbm>=4,<5",\n]' in pyproject.read_text()
