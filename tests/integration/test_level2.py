@@ -32,6 +32,7 @@ def test_level2_project_serves_over_http(generate: Generate, tmp_path: Path) -> 
     promotion = json.loads((project / "reports" / "promotion.json").read_text("utf-8"))
     assert promotion["decision"] == "promoted"
     assert promotion["champion_version"] == "1"
+    assert "roc_auc=" in make(project, "gate", venv).stdout  # the CI's quality gate
     make(project, "export-model", venv)
     sample = json.loads((project / "models/champion/sample_request.json").read_text("utf-8"))
 
