@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 LEVEL ?= 1
-DEMO ?= demo
+# The demo project becomes its own git repository, so it lives outside this checkout.
+DEMO ?= $(or $(TMPDIR),/tmp)/mlops-scaffold-demo
 
 .PHONY: help venv tools demo test test-fast lint bench clean
 
@@ -25,12 +26,13 @@ tools: ## System tools the tests use that no Python package provides (promtool)
 		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends prometheus; }; }
 	@command -v promtool >/dev/null || { echo "promtool missing: install Prometheus" >&2; exit 1; }
 
-demo: venv ## Generate a project (LEVEL=0..3, default 1) in ./demo and run it
+demo: venv ## Generate a project (LEVEL=0..3, default 1) in $(DEMO) and run it
 	rm -rf $(DEMO)
 	$(BIN)/mlops-scaffold new $(DEMO) --level $(LEVEL) --defaults
 	$(MAKE) -C $(DEMO) install
 	$(MAKE) -C $(DEMO) $(if $(filter 0,$(LEVEL)),run,pipeline)
 	$(MAKE) -C $(DEMO) test
+	@echo "The level-$(LEVEL) demo project is in $(DEMO)"
 
 test: venv tools ## Run the whole test suite, integration tests included
 	$(BIN)/python -m pytest
@@ -47,4 +49,4 @@ bench: venv ## Time the CLI against reference commands (medians, ratios)
 	$(BIN)/python bench/cli_speed.py
 
 clean: ## Remove the venv, the demo and caches
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .mypy_cache bench-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache bench-results
