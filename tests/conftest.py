@@ -26,6 +26,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
         "GIT_COMMITTER_NAME": "Test Team",
         "GIT_COMMITTER_EMAIL": "team@example.com",
         "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
     }.items():
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("MLOPS_SCAFFOLD_TEMPLATES", raising=False)

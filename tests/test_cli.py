@@ -60,6 +60,13 @@ def test_new_creates_a_repository_with_one_commit(tmp_path: Path) -> None:
     )
     assert log.stdout.splitlines() == ["Generate proj at level 0 (mlops-scaffold 0.1.0)"]
     assert (tmp_path / "proj" / ".mlops-scaffold.yml").is_file()
+    branch = subprocess.run(
+        ["git", "symbolic-ref", "--short", "HEAD"],
+        cwd=tmp_path / "proj",
+        capture_output=True,
+        text=True,
+    )
+    assert branch.stdout.strip() == "main"
 
 
 BAD_NEW_ARGS = {

@@ -126,7 +126,11 @@ class Repo:
     # -- writes --------------------------------------------------------------
 
     def init(self) -> None:
-        self.run("init", "--quiet")
+        """`git init`, on `main` unless the user configured another default branch."""
+        if _configured("init.defaultBranch"):
+            self.run("init", "--quiet")
+        else:
+            self.run("init", "--quiet", "--initial-branch=main")
 
     def tree_from_folder(self, folder: Path) -> str:
         """Write every file of `folder` as a tree object, through a private index."""

@@ -119,6 +119,13 @@ def test_github_workflows_match_their_schema(github: Path) -> None:
     checkers.jsonschema("vendor.github-workflows", workflows(github))
 
 
+def test_dependabot_config_matches_its_schema(github: Path) -> None:
+    config = github / ".github" / "dependabot.yml"
+    checkers.jsonschema("vendor.dependabot", [config])
+    ecosystems = {update["package-ecosystem"] for update in load(config)["updates"]}
+    assert ecosystems == {"pip", "github-actions", "docker"}
+
+
 def test_gitlab_ci_matches_its_schema(gitlab: Path) -> None:
     checkers.jsonschema("vendor.gitlab-ci", [gitlab / ".gitlab-ci.yml"])
 
