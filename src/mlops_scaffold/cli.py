@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from mlops_scaffold import __version__
 from mlops_scaffold.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from mlops_scaffold.upgrade import Plan
 
 app = typer.Typer(
     name="mlops-scaffold",
@@ -207,10 +211,10 @@ def _parse_target(raw: str) -> int:
     return int(text)
 
 
-def _run(make_plan: object, dry_run: bool) -> None:
+def _run(make_plan: Callable[[], Plan], dry_run: bool) -> None:
+    """Plan, then preview (`--dry-run`) or apply, and report."""
     from mlops_scaffold.upgrade import apply, preview
 
-    assert callable(make_plan)
     plan = make_plan()
     what = (
         f"level {plan.current.level} -> {plan.target.level}"
