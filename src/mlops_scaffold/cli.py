@@ -85,6 +85,7 @@ def new(
     """Create a new project in DEST."""
     from mlops_scaffold.answers import parse_data, question_names
     from mlops_scaffold.create import create_project
+    from mlops_scaffold.gitrepo import TEMPLATE_BRANCH
     from mlops_scaffold.levels import parse_level
 
     try:
@@ -103,7 +104,11 @@ def new(
         raise typer.Exit(130) from None
     typer.echo(f"Created {project.path} at level {project.answers.level} ({project.files} files).")
     if project.commit:
-        typer.echo(f"git: first commit {project.commit[:10]}, template branch recorded.")
+        typer.echo(
+            f"git: first commit {project.commit[:10]} on {project.branch} and {TEMPLATE_BRANCH}; "
+            f"push both (`git push origin {project.branch} {TEMPLATE_BRANCH}`) "
+            "so that clones can upgrade."
+        )
     else:
         typer.echo(
             "Plain files, no git repository: `mlops-scaffold upgrade` needs the project to be "

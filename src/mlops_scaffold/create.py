@@ -28,6 +28,7 @@ class NewProject:
     answers: AnswersFile
     files: int
     commit: str | None
+    branch: str | None
 
 
 def create_project(
@@ -58,7 +59,7 @@ def create_project(
             user_defaults={"project_name": dest.name},
         )
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
-        commit = None
+        commit = branch = None
         if use_git:
             repo = Repo(scratch)
             repo.init()
@@ -67,10 +68,11 @@ def create_project(
                 f"(mlops-scaffold {__version__})"
             )
             repo.update_ref(TEMPLATE_REF, commit)
+            branch = repo.current_branch()
         _move_into_place(scratch, dest)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return NewProject(path=dest, answers=answers, files=files, commit=commit)
+    return NewProject(path=dest, answers=answers, files=files, commit=commit, branch=branch)
 
 
 def _check_destination(dest: Path, *, force: bool, use_git: bool) -> None:

@@ -87,6 +87,9 @@ class Repo:
         result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
         return result.stdout.strip() if result.returncode == 0 else None
 
+    def current_branch(self) -> str:
+        return self.out("symbolic-ref", "--short", "HEAD")
+
     def tree_of(self, commit: str) -> str:
         return self.out("rev-parse", f"{commit}^{{tree}}")
 

@@ -12,13 +12,15 @@ import re
 import subprocess
 import sys
 import tomllib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mlops_scaffold.create import create_project
+from tests.support.projects import render_plain
+
 
 PACKAGE = "churn_model"
 STEPS = ("ingest", "validate", "prepare", "train", "evaluate", "register")
@@ -37,9 +39,7 @@ CONTRACT = {
 METRICS = {"accuracy", "f1", "roc_auc", "precision", "recall"}
 
 
-def generate(dest: Path, level: int = 1, **answers: Any) -> Path:
-    create_project(dest, {"level": level, "package_name": PACKAGE, **answers}, use_git=False)
-    return dest
+generate = partial(render_plain, level=1, package_name=PACKAGE)
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_params_yaml_matches_the_typed_loader(project: Path) -> None:
 
 @pytest.mark.parametrize("level", [2, 3])
 def test_higher_levels_extend_params_consistently(tmp_path: Path, level: int) -> None:
-    project = generate(tmp_path / "p", level)
+    project = generate(tmp_path / "p", level=level)
     params = load_yaml(project / "params.yaml")
     config = ast.parse((project / "src" / PACKAGE / "config.py").read_text(encoding="utf-8"))
     params_class = next(
@@ -244,7 +244,7 @@ def test_readme_level1(project: Path) -> None:
 
 
 def test_readme_at_level2_drops_the_level1_outlook(tmp_path: Path) -> None:
-    readme = (generate(tmp_path / "p", 2) / "README.md").read_text(encoding="utf-8")
+    readme = (generate(tmp_path / "p", level=2) / "README.md").read_text(encoding="utf-8")
     assert "## Level 1: pipeline automation" in readme
     assert "### What level 2 adds" not in readme
 

@@ -13,13 +13,14 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mlops_scaffold.create import create_project
+from tests.support.projects import render_plain
 from tests.support import checkers
 
 GITHUB_WORKFLOWS = ("ci.yml", "cd.yml", "deploy.yml")
@@ -27,9 +28,7 @@ LAYER2_PYTHON = ("serve.py", "promotion.py", "export.py")
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")
 
 
-def generate(dest: Path, level: int = 2, **answers: Any) -> Path:
-    create_project(dest, {"level": level, **answers}, use_git=False)
-    return dest
+generate = partial(render_plain, level=2)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,14 @@ import json
 import re
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mlops_scaffold.create import create_project
+from tests.support.projects import render_plain
 from tests.support import checkers
 
 LEVEL3_PYTHON = (
@@ -33,9 +34,7 @@ K8S_LEVEL3 = ("hpa.yaml", "state-pvc.yaml", "cronjob-monitor.yaml", "cronjob-ret
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")
 
 
-def generate(dest: Path, level: int = 3, **answers: Any) -> Path:
-    create_project(dest, {"level": level, **answers}, use_git=False)
-    return dest
+generate = partial(render_plain, level=3)
 
 
 @pytest.fixture(scope="module")
