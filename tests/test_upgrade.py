@@ -319,3 +319,13 @@ def test_usual_team_additions_never_conflict(generate: Generate) -> None:
         for name, text in additions.items():
             assert (project / name).read_text().endswith(text), name
         assert '"lightgbm>=4,<5",\n]' in pyproject.read_text()
+
+
+def test_refuses_to_overwrite_an_ignored_file(generate: Generate) -> None:
+    project = generate(0)
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write("params.yaml\n")
+    commit_all(project)
+    (project / "params.yaml").write_text("our local settings\n")  # ignored, untracked
+    refuse(project, "upgrade", str(project), message="would overwrite files git ignores")
+    assert (project / "params.yaml").read_text() == "our local settings\n"

@@ -177,12 +177,32 @@ def _plan(
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-render-") as scratch:
         target = render(Path(scratch), render_data)
         tree = repo.tree_from_folder(Path(scratch))
+    changes = repo.changes(repo.tree_of(template_tip), tree)
+    _refuse_to_overwrite_untracked(repo, changes)
     return Plan(
         repo=repo,
         current=current,
         target=target,
         template_tip=template_tip,
         tree=tree,
-        changes=repo.changes(repo.tree_of(template_tip), tree),
+        changes=changes,
         verb=verb,
     )
+
+
+def _refuse_to_overwrite_untracked(repo: Repo, changes: list[Change]) -> None:
+    """git merge silently replaces ignored files; a template file must not land on one."""
+    tracked = set(repo.files_in("HEAD"))
+    at_risk = [
+        change.path
+        for change in changes
+        if change.status != "D"
+        and change.path not in tracked
+        and (repo.path / change.path).exists()
+    ]
+    if at_risk:
+        shown = ", ".join(at_risk[:5]) + (" ..." if len(at_risk) > 5 else "")
+        raise ScaffoldError(
+            f"the new template files would overwrite files git ignores ({shown}); "
+            "move them aside (or commit them) and retry"
+        )
