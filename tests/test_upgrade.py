@@ -329,3 +329,25 @@ def test_refuses_to_overwrite_an_ignored_file(generate: Generate) -> None:
     (project / "params.yaml").write_text("our local settings\n")  # ignored, untracked
     refuse(project, "upgrade", str(project), message="would overwrite files git ignores")
     assert (project / "params.yaml").read_text() == "our local settings\n"
+
+
+def test_switching_ci_provider_replaces_the_untouched_ci_files(generate: Generate) -> None:
+    project = generate(2)
+    assert (project / ".github" / "workflows" / "ci.yml").is_file()
+    code, out = cli("update", str(project), "--data", "ci_provider=gitlab")
+    assert code == 0, out
+    assert "deleted  .github/workflows/ci.yml" in out
+    assert not (project / ".github").exists()
+    assert (project / ".gitlab-ci.yml").is_file()
+    assert AnswersFile.read(project).answers["ci_provider"] == "gitlab"
+
+
+def test_switching_ci_provider_keeps_an_edited_ci_file_as_a_conflict(generate: Generate) -> None:
+    project = generate(2)
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(workflow.read_text() + "# our tweak\n")
+    commit_all(project)
+    code, out = cli("update", str(project), "--data", "ci_provider=gitlab")
+    assert code == 1, out
+    assert ".github/workflows/ci.yml" in out
+    assert workflow.read_text().endswith("# our tweak\n")
