@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,7 +16,11 @@ CLEAR_LINE = "\x15"  # Ctrl-U: drop the pre-filled default
 
 
 def spawn(*args: str) -> pexpect.spawn:
-    return pexpect.spawn(CLI, list(args), encoding="utf-8", timeout=30, dimensions=(40, 160))
+    # No cursor-position requests: the prompt would wait about a second for each answer.
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"}
+    return pexpect.spawn(
+        CLI, list(args), encoding="utf-8", timeout=30, dimensions=(40, 160), env=env
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ A venv is keyed by the Python version and the generated project's dependency
 list (runtime and `dev` extra), so projects with the same dependencies share
 one, and a template change that adds a dependency gets a fresh one.
 Set MLOPS_SCAFFOLD_VENV_CACHE to move the cache (default ~/.cache/mlops-scaffold/venvs).
+Venvs unused for PRUNE_AFTER_DAYS are deleted, so old dependency sets do not pile up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -22,6 +24,7 @@ CACHE = Path(
     os.environ.get("MLOPS_SCAFFOLD_VENV_CACHE", Path.home() / ".cache" / "mlops-scaffold" / "venvs")
 )
 BUILD_TOOLS = ["hatchling>=1.25"]
+PRUNE_AFTER_DAYS = 30
 
 
 def dependencies(project: Path) -> list[str]:
@@ -44,8 +47,20 @@ def project_venv(project: Path) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (venv / ".complete").exists():
             _build(venv, dependencies(project))
+        (venv / ".complete").touch()  # its mtime records the last use
     pip(venv, "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", str(project))
+    _prune(keep=venv)
     return venv
+
+
+def _prune(keep: Path) -> None:
+    """Delete cached venvs not used for PRUNE_AFTER_DAYS."""
+    cutoff = time.time() - PRUNE_AFTER_DAYS * 86400
+    for marker in CACHE.glob("*/.complete"):
+        venv = marker.parent
+        if venv != keep and marker.stat().st_mtime < cutoff:
+            shutil.rmtree(venv, ignore_errors=True)
+            (CACHE / f"{venv.name}.lock").unlink(missing_ok=True)
 
 
 def pip(venv: Path, *args: str) -> None:
