@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -351,3 +352,25 @@ def test_switching_ci_provider_keeps_an_edited_ci_file_as_a_conflict(generate: G
     assert code == 1, out
     assert ".github/workflows/ci.yml" in out
     assert workflow.read_text().endswith("# our tweak\n")
+
+
+def test_dry_run_with_a_git_too_old_to_predict_conflicts(
+    generate: Generate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(0)
+    real_git = shutil.which("git")
+    fake_bin = tmp_path / "old-git-bin"
+    fake_bin.mkdir()
+    fake = fake_bin / "git"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = merge-tree ]; then echo "error: unknown option" >&2; exit 129; fi\n'
+        f'exec {real_git} "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_bin}{os.pathsep}{os.environ['PATH']}")
+    before = snapshot(project)
+    code, out = cli("upgrade", str(project), "--dry-run")
+    assert code == 0, out
+    assert "cannot be predicted with this git" in out
+    assert snapshot(project) == before

@@ -235,7 +235,9 @@ def _run(make_plan: Callable[[], Plan], dry_run: bool) -> None:
         for change in view.changes:
             typer.echo(f"  {change.status} {change.path}")
         typer.echo(view.diff_stat)
-        if view.conflicts:
+        if view.conflicts is None:
+            typer.echo("Conflicts cannot be predicted with this git (2.38 or newer can).")
+        elif view.conflicts:
             typer.echo("The merge would conflict in: " + ", ".join(view.conflicts))
         typer.echo("Nothing was changed.")
         return

@@ -115,16 +115,21 @@ class Repo:
     def unmerged_paths(self) -> list[str]:
         return self.out("diff", "--name-only", "--diff-filter=U").splitlines()
 
-    def would_conflict(self, ours: str, theirs: str) -> list[str]:
-        """Paths a merge of `theirs` into `ours` would leave conflicted (nothing is written)."""
+    def would_conflict(self, ours: str, theirs: str) -> list[str] | None:
+        """Paths a merge of `theirs` into `ours` would leave conflicted (nothing is written).
+
+        None when git is too old to tell (`merge-tree --write-tree` needs git 2.38).
+        """
         result = self.run(
             "merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs, check=False
         )
         if result.returncode == 0:
             return []
-        if result.returncode != 1:
-            raise GitError(f"git merge-tree failed: {result.stderr.strip()}")
-        return [line for line in result.stdout.splitlines()[1:] if line]
+        if result.returncode == 1:
+            return [line for line in result.stdout.splitlines()[1:] if line]
+        if result.returncode == 129:  # usage error: an older git without --write-tree
+            return None
+        raise GitError(f"git merge-tree failed: {result.stderr.strip()}")
 
     # -- writes --------------------------------------------------------------
 

@@ -45,7 +45,7 @@ class Preview:
 
     changes: list[Change]
     diff_stat: str
-    conflicts: list[str]
+    conflicts: list[str] | None  # None: this git cannot predict them
 
 
 @dataclass(frozen=True)
