@@ -42,13 +42,19 @@ def test_version() -> None:
     assert out.strip() == f"mlops-scaffold {__version__}"
 
 
-def test_levels_lists_all_four_from_layer_metadata() -> None:
+def test_levels_is_a_table_read_from_layer_metadata() -> None:
+    from mlops_scaffold.levels import all_levels
+
     code, out = invoke("levels")
     assert code == 0
-    for number, name in enumerate(
-        ["Manual", "Pipeline automation", "CI/CD automation", "Automated retraining"]
-    ):
-        assert f"Level {number}: {name}" in out
+    assert "What it adds" in out
+    rows = [line for line in out.splitlines() if line.startswith("│") and line[1:8].strip()]
+    assert [row[1:8].strip() for row in rows] == ["0", "1", "2", "3"]
+    for level, row in zip(all_levels(), rows, strict=True):
+        assert level.name in row
+    flat = " ".join(out.replace("│", " ").split())
+    for level in all_levels():
+        assert level.capabilities[0].split()[0] in flat
 
 
 def test_new_creates_a_repository_with_one_commit(tmp_path: Path) -> None:

@@ -127,15 +127,22 @@ def levels(
     """List the four maturity levels and what each adds."""
     from mlops_scaffold.levels import all_levels
 
-    for lvl in all_levels():
-        if markdown:
+    if markdown:
+        for lvl in all_levels():
             typer.echo(f"## Level {lvl.number}: {lvl.name}\n\n{lvl.summary}\n")
             typer.echo("\n".join(f"- {c}" for c in lvl.capabilities) + "\n")
-            continue
-        typer.echo(f"Level {lvl.number}: {lvl.name}")
-        typer.echo(f"  {lvl.summary}")
-        for capability in lvl.capabilities:
-            typer.echo(f"  - {capability}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="MLOps maturity levels", show_lines=True)
+    table.add_column("Level", justify="center")
+    table.add_column("Name")
+    table.add_column("What it adds")
+    for lvl in all_levels():
+        adds = "\n".join([lvl.summary, *(f"- {c}" for c in lvl.capabilities)])
+        table.add_row(str(lvl.number), lvl.name, adds)
+    Console().print(table)
 
 
 @app.command()
