@@ -16,7 +16,7 @@ from typing import Any
 from mlops_scaffold import __version__
 from mlops_scaffold.answers import AnswersFile, check_package_name, check_project_name
 from mlops_scaffold.errors import ScaffoldError
-from mlops_scaffold.gitrepo import TEMPLATE_REF, Repo, require_git
+from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF, Repo, require_git
 from mlops_scaffold.render import render
 
 
@@ -29,6 +29,8 @@ class NewProject:
     files: int
     commit: str | None
     branch: str | None
+    adopted: bool = False
+    conflicts: tuple[str, ...] = ()
 
 
 def create_project(
@@ -43,7 +45,7 @@ def create_project(
     dest = dest.expanduser().absolute()
     if use_git:
         require_git()
-    _check_destination(dest, force=force, use_git=use_git)
+    adopt = _check_destination(dest, force=force, use_git=use_git)
     if "project_name" in data:
         check_project_name(data["project_name"])
     if "package_name" in data:
@@ -59,14 +61,17 @@ def create_project(
             user_defaults={"project_name": dest.name},
         )
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
+        message = (
+            f"Generate {answers.answers['project_name']} at level {answers.level} "
+            f"(mlops-scaffold {__version__})"
+        )
+        if adopt:
+            return _add_to_repository(Repo(dest), scratch, answers, files, message)
         commit = branch = None
         if use_git:
             repo = Repo(scratch)
             repo.init()
-            commit = repo.commit_all(
-                f"Generate {answers.answers['project_name']} at level {answers.level} "
-                f"(mlops-scaffold {__version__})"
-            )
+            commit = repo.commit_all(message)
             repo.update_ref(TEMPLATE_REF, commit)
             branch = repo.current_branch()
         _move_into_place(scratch, dest)
@@ -75,27 +80,94 @@ def create_project(
     return NewProject(path=dest, answers=answers, files=files, commit=commit, branch=branch)
 
 
-def _check_destination(dest: Path, *, force: bool, use_git: bool) -> None:
+def _add_to_repository(
+    repo: Repo, scratch: Path, answers: AnswersFile, files: int, message: str
+) -> NewProject:
+    """Commit the render as the template branch's root and merge it into the current branch.
+
+    Used for an existing repository (e.g. a fresh clone of a hosted one): its history is
+    kept, a file both sides have becomes an ordinary merge conflict, and a failure before
+    the merge leaves the repository as it was.
+    """
+    tracked = set(repo.files_in("HEAD")) if repo.rev("HEAD") else set()
+    exposed = sorted(
+        str(p.relative_to(scratch))
+        for p in scratch.rglob("*")
+        if not p.is_dir()
+        and str(p.relative_to(scratch)) not in tracked
+        and (repo.path / p.relative_to(scratch)).exists()
+    )
+    if exposed:
+        shown = ", ".join(exposed[:5]) + (" ..." if len(exposed) > 5 else "")
+        raise ScaffoldError(
+            f"{repo.path} has uncommitted files the template writes ({shown}); "
+            "commit them or move them aside and retry"
+        )
+    commit = repo.commit_tree(repo.tree_from_folder(scratch), [], message)
+    repo.update_ref(TEMPLATE_REF, commit)
+    try:
+        merged = repo.merge(
+            TEMPLATE_BRANCH,
+            f"Add the project generated at level {answers.level} ({TEMPLATE_BRANCH})",
+            allow_unrelated=True,
+        )
+    except BaseException:
+        if not repo.merge_in_progress():
+            repo.delete_ref(TEMPLATE_REF, commit)
+        raise
+    return NewProject(
+        path=repo.path,
+        answers=answers,
+        files=files,
+        commit=repo.rev("HEAD") if merged else commit,
+        branch=repo.current_branch(),
+        adopted=True,
+        conflicts=() if merged else tuple(repo.unmerged_paths()),
+    )
+
+
+def _check_destination(dest: Path, *, force: bool, use_git: bool) -> bool:
+    """Refuse a destination that cannot take the project; True to add it to `dest`'s repo."""
     if dest.exists() and not dest.is_dir():
         raise ScaffoldError(f"{dest} exists and is not a folder; choose another destination")
+    if (dest / ".git").is_dir() and not force:
+        raise ScaffoldError(
+            f"{dest} is an existing git repository; pass --force to add the project to it "
+            "(its history is kept and nothing is overwritten: a file both sides have becomes "
+            "a merge conflict)"
+        )
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise ScaffoldError(
             f"{dest} is not empty; choose a new folder, or pass --force to add the project "
             "beside the files there (none of them is deleted or overwritten)"
         )
-    if (dest / ".git").exists():
-        raise ScaffoldError(
-            f"{dest} is already a git repository; generate into a new folder, "
-            "since the project starts its own history"
-        )
     if use_git:
         enclosing = Repo(_nearest_existing(dest)).toplevel()
+        if enclosing is not None and enclosing.resolve() == dest.resolve():
+            return _check_repository_to_add_to(Repo(dest))
         if enclosing is not None:
             raise ScaffoldError(
                 f"{dest} is inside the git repository {enclosing}; the project becomes its own "
                 "repository so that it can be upgraded later: choose a folder outside it, or "
                 "pass --no-git to write plain files (upgrades then need a repository)"
             )
+    return False
+
+
+def _check_repository_to_add_to(repo: Repo) -> bool:
+    if repo.rev(TEMPLATE_REF) is not None:
+        raise ScaffoldError(
+            f"{repo.path} already has a project generated by mlops-scaffold; "
+            "use `mlops-scaffold upgrade` or `update` there"
+        )
+    if repo.merge_in_progress():
+        raise ScaffoldError(f"{repo.path} has a merge in progress; finish or abort it first")
+    changed = repo.run("status", "--porcelain", "--untracked-files=no").stdout.splitlines()
+    if changed:
+        raise ScaffoldError(
+            f"{repo.path} has uncommitted changes ({changed[0][3:]}); commit or stash them first"
+        )
+    return True
 
 
 def _nearest_existing(path: Path) -> Path:

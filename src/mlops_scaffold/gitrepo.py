@@ -169,9 +169,10 @@ class Repo:
         self.update_ref("HEAD", commit, head)
         return commit
 
-    def merge(self, ref: str, message: str) -> bool:
+    def merge(self, ref: str, message: str, *, allow_unrelated: bool = False) -> bool:
         """Merge `ref` into the current branch; False when it stopped on conflicts."""
-        result = self.run("merge", "--no-edit", "-m", message, ref, check=False)
+        extra = ["--allow-unrelated-histories"] if allow_unrelated else []
+        result = self.run("merge", "--no-edit", *extra, "-m", message, ref, check=False)
         if result.returncode == 0:
             return True
         if self.unmerged_paths():
