@@ -111,7 +111,7 @@ def apply(plan: Plan) -> Outcome:
     commit = repo.commit_tree(plan.tree, [plan.template_tip], _message(plan))
     repo.update_ref(TEMPLATE_REF, commit, plan.template_tip)
     try:
-        merged = repo.merge(TEMPLATE_BRANCH, _message(plan))
+        merged = repo.merge(TEMPLATE_BRANCH, f"Merge {TEMPLATE_BRANCH}: {_message(plan)}")
     except BaseException:
         if repo.rev("HEAD") == head and not repo.merge_in_progress():
             repo.update_ref(TEMPLATE_REF, plan.template_tip, commit)
