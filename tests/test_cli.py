@@ -201,3 +201,10 @@ def test_help_does_not_import_copier() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stdout + result.stderr
+
+
+def test_a_package_name_derived_from_the_folder_is_validated(tmp_path: Path) -> None:
+    code, out = invoke("new", str(tmp_path / "2024-churn"), "--defaults")
+    assert code == 2
+    assert_one_line_error(out, "cannot start with a digit", "--data")
+    assert tree(tmp_path) == []

@@ -67,3 +67,22 @@ def test_an_invalid_answer_is_refused_and_nothing_is_written(tmp_path: Path) -> 
     assert "mlops-scaffold: error: package name 'import' is a Python keyword" in child.before
     assert "Traceback" not in child.before
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_invalid_package_name_is_asked_again(tmp_path: Path) -> None:
+    dest = tmp_path / "churn"
+    child = spawn("new", str(dest), "--level", "0")
+    child.expect("Project name")
+    child.sendline("")
+    child.expect("Python package name")
+    child.sendline(CLEAR_LINE + "2fast")
+    child.expect("cannot start with a digit")
+    child.sendline(CLEAR_LINE * 2 + "fast_model")
+    for _ in range(4):
+        child.expect(r"\?|🎤")
+        child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    answers = yaml.safe_load((dest / ".mlops-scaffold.yml").read_text())
+    assert answers["answers"]["package_name"] == "fast_model"
