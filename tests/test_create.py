@@ -124,5 +124,6 @@ def test_a_failure_before_the_merge_leaves_the_repository_as_it_was(
     before = snapshot(hosted_clone)
     code, out = cli("new", str(hosted_clone), "--defaults", "--force")
     assert code == 130
+    assert "interrupted" in out
     assert snapshot(hosted_clone) == before
     assert not list(hosted_clone.parent.glob(".churn.mlops-scaffold-*"))
