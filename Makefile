@@ -6,7 +6,7 @@ LEVEL ?= 1
 # The demo project becomes its own git repository, so it lives outside this checkout.
 DEMO ?= $(or $(TMPDIR),/tmp)/mlops-scaffold-demo
 
-.PHONY: help venv tools demo test test-fast lint bench clean
+.PHONY: help venv tools demo test test-fast lint bench bench-cli bench-serve bench-projects clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -45,8 +45,16 @@ lint: venv ## ruff and mypy
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: venv ## Time the CLI against reference commands (medians, ratios)
-	$(BIN)/python bench/cli_speed.py
+bench: bench-cli bench-serve bench-projects ## All benchmarks (several minutes)
+
+bench-cli: venv ## Time the CLI against reference commands (medians, ratios)
+	$(BIN)/python -m bench.cli_speed
+
+bench-serve: venv ## p50/p99 of a generated API's /predict on loopback
+	$(BIN)/python -m bench.serve_latency
+
+bench-projects: venv ## Generated projects: pipeline, no-op re-run, monitor, simulation, tests
+	$(BIN)/python -m bench.project_speed
 
 clean: ## Remove the venv, the demo and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache bench-results

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -75,13 +74,12 @@ def bench_upgrade(work: Path) -> dict[str, float]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-bench-") as tmp:
-        results = {"runs": RUNS, "help": bench_help(), "upgrade": bench_upgrade(Path(tmp))}
-        shutil.rmtree(tmp, ignore_errors=True)
+        groups = {"help": bench_help(), "upgrade": bench_upgrade(Path(tmp))}
     out = Path("bench-results")
     out.mkdir(exist_ok=True)
-    (out / "cli_speed.json").write_text(json.dumps(results, indent=2) + "\n")
-    for group in ("help", "upgrade"):
-        for name, value in results[group].items():  # type: ignore[attr-defined]
+    (out / "cli_speed.json").write_text(json.dumps({"runs": RUNS, **groups}, indent=2) + "\n")
+    for group, timings in groups.items():
+        for name, value in timings.items():
             unit = "x" if name == "ratio" else " s (median)"
             print(f"{group:8} {name:24} {value:7.3f}{unit}")
 

@@ -1,8 +1,10 @@
 """Latency of a generated project's POST /predict under uvicorn on 127.0.0.1.
 
-    python bench/serve_latency.py                      # generates a level 2 project first
-    python bench/serve_latency.py --project DIR        # a level 2+ project, pipeline already run
-    python bench/serve_latency.py --requests 500 --batch 1 --batch 100
+    python -m bench.serve_latency                      # generates a level 2 project first
+    python -m bench.serve_latency --project DIR        # a level 2+ project, pipeline already run
+    python -m bench.serve_latency --requests 500 --batch 1 --batch 100
+
+Run it from the repository root (`make bench-serve`), so that `tests.support` imports.
 
 Sends sequential requests over one keep-alive connection (one client, no concurrency),
 after a warm-up, and prints p50/p99/mean in milliseconds per batch size. It measures the
@@ -19,16 +21,12 @@ import http.client
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.support import serving  # noqa: E402
-from tests.support.venvs import project_venv  # noqa: E402
+from tests.support import serving
+from tests.support.venvs import project_venv
 
 
 def prepare(project: Path | None, work: Path) -> tuple[Path, Path, str]:

@@ -60,7 +60,7 @@ class Outcome:
 
 def plan_upgrade(path: Path, to_level: int | None, data: Mapping[str, Any]) -> Plan:
     """Prepare moving the project at `path` to `to_level` (default: one level up)."""
-    repo, current = _open(path)
+    repo, current, template_tip = _open(path)
     target_level = current.level + 1 if to_level is None else to_level
     if target_level > MAX_LEVEL:
         if current.level == MAX_LEVEL:
@@ -80,13 +80,13 @@ def plan_upgrade(path: Path, to_level: int | None, data: Mapping[str, Any]) -> P
             f"the project is already at level {current.level}; pass a higher --to, or use "
             "`mlops-scaffold update` to bring in newer templates at the same level"
         )
-    return _plan(repo, current, target_level, data, verb="upgrade")
+    return _plan(repo, current, template_tip, target_level, data, verb="upgrade")
 
 
 def plan_update(path: Path, data: Mapping[str, Any]) -> Plan:
     """Prepare re-rendering the project at its level with the installed templates."""
-    repo, current = _open(path)
-    return _plan(repo, current, current.level, data, verb="update")
+    repo, current, template_tip = _open(path)
+    return _plan(repo, current, template_tip, current.level, data, verb="update")
 
 
 def preview(plan: Plan) -> Preview:
@@ -131,7 +131,8 @@ def _message(plan: Plan) -> str:
     return f"Update {name} templates at level {plan.target.level} (mlops-scaffold {__version__})"
 
 
-def _open(path: Path) -> tuple[Repo, AnswersFile]:
+def _open(path: Path) -> tuple[Repo, AnswersFile, str]:
+    """The project's repository, answers and template-branch tip, or why it cannot change."""
     path = path.expanduser().absolute()
     if not path.is_dir():
         raise ScaffoldError(f"{path} is not a folder")
@@ -145,7 +146,8 @@ def _open(path: Path) -> tuple[Repo, AnswersFile]:
     if top.resolve() != path.resolve():
         raise ScaffoldError(f"{path} is not the repository's root; run from {top}")
     current = AnswersFile.read(path)
-    if repo.rev(TEMPLATE_REF) is None:
+    template_tip = repo.rev(TEMPLATE_REF)
+    if template_tip is None:
         raise ScaffoldError(
             f"the template branch {TEMPLATE_BRANCH} is missing (a clone copies only the default "
             f"branch); fetch it with `git fetch origin {TEMPLATE_BRANCH}:{TEMPLATE_BRANCH}`"
@@ -164,16 +166,20 @@ def _open(path: Path) -> tuple[Repo, AnswersFile]:
         )
     if repo.rev("HEAD") is None:
         raise ScaffoldError("the repository has no commit yet; commit, then retry")
-    return repo, current
+    return repo, current, template_tip
 
 
 def _plan(
-    repo: Repo, current: AnswersFile, level: int, data: Mapping[str, Any], *, verb: str
+    repo: Repo,
+    current: AnswersFile,
+    template_tip: str,
+    level: int,
+    data: Mapping[str, Any],
+    *,
+    verb: str,
 ) -> Plan:
     render_data = {**current.render_data(level), **data}
     check_answers(render_data)
-    template_tip = repo.rev(TEMPLATE_REF)
-    assert template_tip is not None
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-render-") as scratch:
         target = render(Path(scratch), render_data)
         tree = repo.tree_from_folder(Path(scratch))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from tests.support.venvs import project_venv
 pytestmark = pytest.mark.integration
 
 PACKAGE = "credit_api"
-GENERATED_SUITE_BUDGET = 120  # seconds: the generated tests must stay quick
 
 
 def error_fields(answer: serving.Answer) -> list[str]:
@@ -114,9 +112,6 @@ def test_level2_project_serves_over_http(generate: Generate, tmp_path: Path) -> 
     rerun = make(project, "pipeline", venv)
     assert "Data and pipelines are up to date" in rerun.stdout, rerun.stdout
 
-    # The generated project's own suite, within its time budget, and its lint.
-    started = time.monotonic()
+    # The generated project's own suite (timed by bench/project_speed.py), and its lint.
     make(project, "test", venv)
-    elapsed = time.monotonic() - started
-    assert elapsed < GENERATED_SUITE_BUDGET, f"the generated tests took {elapsed:.0f}s"
     make(project, "lint", venv)

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +20,7 @@ import yaml
 
 from mlops_scaffold.create import create_project
 from tests.conftest import make, run
+from tests.support import serving
 from tests.support.venvs import project_venv
 
 pytestmark = pytest.mark.integration
@@ -49,53 +47,19 @@ def trained(project: Path, venv: Path) -> Path:
     return project
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture(scope="module")
+def api(trained: Path, venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The project's API under uvicorn on a free local port; its base URL."""
+    port = serving.free_port()
+    log = tmp_path_factory.mktemp("api") / "uvicorn.log"
+    env = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    with serving.running(serving.uvicorn(venv, PACKAGE, port), trained, log, port, env) as server:
+        yield server.url
 
 
 def get(url: str) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read().decode()
-
-
-@pytest.fixture(scope="module")
-def api(trained: Path, venv: Path) -> Iterator[str]:
-    """The project's API under uvicorn on a free local port; its base URL."""
-    port = free_port()
-    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
-    server = subprocess.Popen(
-        [
-            str(venv / "bin" / "uvicorn"),
-            f"{PACKAGE}.serve:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=trained,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, f"the API exited:\n{server.stdout.read()}"  # type: ignore[union-attr]
-            try:
-                if get(f"{url}/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the API did not answer /health within 90 s"
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def registry(project: Path, venv: Path, script: str) -> str:
@@ -121,10 +85,7 @@ def decisions(project: Path) -> list[dict[str, object]]:
 
 def test_simulated_drift_against_the_running_api(trained: Path, venv: Path, api: str) -> None:
     assert alias(trained, venv, "champion") == "1"
-    started = time.monotonic()
     result = make(trained, "simulate-drift", venv, URL=api)
-    elapsed = time.monotonic() - started
-    assert elapsed < 120, f"the loop took {elapsed:.0f} s"
     story = result.stdout
     assert "steady window" in story and "shifted window" in story and "PROMOTED" in story
 
@@ -185,9 +146,7 @@ def test_retrain_does_nothing_when_the_policy_does_not_ask(trained: Path, venv: 
 
 
 def test_generated_test_suite_and_lint_pass(trained: Path, venv: Path) -> None:
-    started = time.monotonic()
     make(trained, "test", venv)
-    assert time.monotonic() - started < 240
     make(trained, "lint", venv)
 
 

@@ -1,6 +1,6 @@
 """Run a generated project's API under uvicorn on 127.0.0.1, and talk to it over HTTP.
 
-Used by tests/integration/test_level2.py and bench/serve_latency.py.
+Used by the level 2 and 3 integration tests and bench/serve_latency.py.
 """
 
 from __future__ import annotations
