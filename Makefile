@@ -11,11 +11,18 @@ DEMO ?= $(or $(TMPDIR),/tmp)/mlops-scaffold-demo
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
+# uv installs in seconds; pip is the fallback where no uv wheel can be had.
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $@
+	@echo "Setting up $(VENV) with mlops-scaffold and the test tools (first run only, under a minute with uv)"
+	@$(PYTHON) -m venv $(VENV)
+	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; then \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[dev]"; \
+	else \
+		echo "uv is not available: installing with pip (several minutes)"; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"; \
+	fi
+	@touch $@
+	@echo "$(VENV) is ready: $$($(BIN)/python -m pip --disable-pip-version-check list 2>/dev/null | tail -n +3 | wc -l) packages"
 
 venv: $(BIN)/.installed ## Create .venv with mlops-scaffold and the test tools
 

@@ -5,6 +5,10 @@ list (runtime and `dev` extra), so projects with the same dependencies share
 one, and a template change that adds a dependency gets a fresh one.
 Set MLOPS_SCAFFOLD_VENV_CACHE to move the cache (default ~/.cache/mlops-scaffold/venvs).
 Venvs unused for PRUNE_AFTER_DAYS are deleted, so old dependency sets do not pile up.
+
+uv builds them when it is available (`make venv` installs it into .venv): its own
+cache hard-links package files, so the four levels' venvs share one copy of each
+package. Without uv, pip builds them (much slower; a notice says so).
 """
 
 from __future__ import annotations
@@ -46,9 +50,9 @@ def project_venv(project: Path) -> Path:
     with open(CACHE / f"{venv.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (venv / ".complete").exists():
-            _build(venv, dependencies(project))
+            _build(venv, dependencies(project), project.name)
         (venv / ".complete").touch()  # its mtime records the last use
-    pip(venv, "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", str(project))
+    install(venv, "--no-deps", "--no-build-isolation", "-e", str(project))
     _prune(keep=venv)
     return venv
 
@@ -63,16 +67,39 @@ def _prune(keep: Path) -> None:
             (CACHE / f"{venv.name}.lock").unlink(missing_ok=True)
 
 
-def pip(venv: Path, *args: str) -> None:
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", *args],
-        check=True,
-    )
+def uv() -> str | None:
+    """The uv executable: beside this Python (the dev venv), else on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else shutil.which("uv")
 
 
-def _build(venv: Path, deps: list[str]) -> None:
+def install(venv: Path, *args: str) -> None:
+    """`pip install ARGS` into `venv`, quietly, with uv when there is one."""
+    python = str(venv / "bin" / "python")
+    tool = uv()
+    if tool:
+        command = [tool, "pip", "install", "--quiet", "--python", python, *args]
+    else:
+        command = [python, "-m", "pip", "--disable-pip-version-check", "install", "--quiet", *args]
+    subprocess.run(command, check=True)
+
+
+def _build(venv: Path, deps: list[str], project: str) -> None:
     """Build in place (venvs are not relocatable); `.complete` marks a finished build."""
+    tool = uv()
+    how = "uv, about 1 min" if tool else "pip without uv, 5-15 min"
+    print(
+        f"\nbuilding a cached venv for {project}'s {len(deps)} dependencies ({how}, "
+        f"first run only): {venv}",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.monotonic()
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip(venv, "install", "--quiet", *deps)
+    if tool:
+        subprocess.run([tool, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    else:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install(venv, *deps)
     (venv / ".complete").write_text("\n".join(deps) + "\n")
+    print(f"built in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
