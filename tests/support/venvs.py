@@ -6,6 +6,11 @@ one, and a template change that adds a dependency gets a fresh one.
 Set MLOPS_SCAFFOLD_VENV_CACHE to move the cache (default ~/.cache/mlops-scaffold/venvs).
 Venvs unused for PRUNE_AFTER_DAYS are deleted, so old dependency sets do not pile up.
 
+Each project gets its own thin venv layered on the cached one (a `.pth` file adds the
+cached site-packages, and the cached console scripts are copied with this venv's
+interpreter), holding only the project's editable install. So test runs in parallel,
+or two projects with the same package name, never repoint each other's install.
+
 uv builds them when it is available (`make venv` installs it into .venv): its own
 cache hard-links package files, so the four levels' venvs share one copy of each
 package. Without uv, pip builds them (much slower; a notice says so).
@@ -44,7 +49,20 @@ def venv_key(project: Path) -> str:
 
 
 def project_venv(project: Path) -> Path:
-    """A venv with the project's dependencies (cached) and the project itself (editable)."""
+    """A venv with the project's dependencies (cached) and the project itself (editable).
+
+    It lives beside the project (`.<name>-venv`), outside its git work tree.
+    """
+    base = cached_venv(project)
+    venv = project.parent / f".{project.name}-venv"
+    if not (venv / "bin" / "python").exists():
+        _layer(venv, base)
+    install(venv, "--no-deps", "--no-build-isolation", "-e", str(project))
+    return venv
+
+
+def cached_venv(project: Path) -> Path:
+    """The shared venv holding the project's dependencies, built on first use."""
     venv = CACHE / venv_key(project)
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / f"{venv.name}.lock", "w") as lock:
@@ -52,9 +70,30 @@ def project_venv(project: Path) -> Path:
         if not (venv / ".complete").exists():
             _build(venv, dependencies(project), project.name)
         (venv / ".complete").touch()  # its mtime records the last use
-    install(venv, "--no-deps", "--no-build-isolation", "-e", str(project))
     _prune(keep=venv)
     return venv
+
+
+def _layer(venv: Path, base: Path) -> None:
+    """A venv that sees `base`'s packages and has its console scripts."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (_site_packages(venv) / "_cached_dependencies.pth").write_text(
+        f"{_site_packages(base)}\n", encoding="utf-8"
+    )
+    shebang = f"#!{base / 'bin' / 'python'}".encode()
+    for script in (base / "bin").iterdir():
+        target = venv / "bin" / script.name
+        if target.exists() or not script.is_file():
+            continue
+        content = script.read_bytes()
+        first, sep, rest = content.partition(b"\n")
+        if first.startswith(shebang):  # python, python3 ... are links, not scripts
+            target.write_bytes(f"#!{venv / 'bin' / 'python'}".encode() + sep + rest)
+            target.chmod(0o755)
+
+
+def _site_packages(venv: Path) -> Path:
+    return next((venv / "lib").glob("python3*/site-packages"))
 
 
 def _prune(keep: Path) -> None:
