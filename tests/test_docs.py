@@ -15,8 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from mlops_scaffold.cli import app
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.doc_commands import PAGES, ROOT, run_page, shell_blocks
 
 
 class _Assets(HTMLParser):
@@ -137,3 +136,29 @@ def test_the_diagrams_are_the_promised_ones(site: Path) -> None:
     assert re.search(
         r'<pre class="mermaid"><code>gitGraph.*mlops-scaffold/template', upgrading, re.S
     )
+
+
+def test_every_shell_block_of_the_run_pages_is_marked() -> None:
+    blocks = [block for page in PAGES for block in shell_blocks(page)]
+    assert [block.where for block in blocks if not block.marker] == []
+    assert {block.marker for block in blocks} >= {"fast", "integration"}
+
+
+def generated_projects(page: Path, markers: set[str]) -> list[str]:
+    """The projects the page's blocks with these markers create with `mlops-scaffold new`."""
+    return [
+        name
+        for block in shell_blocks(page)
+        if block.marker in markers
+        for name in re.findall(r"mlops-scaffold new (\S+)", block.commands)
+    ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_documented_commands_work(page: Path, tmp_path: Path) -> None:
+    """The page's `fast` blocks, as a reader would type them (its other blocks install)."""
+    output = run_page(page, {"fast"}, home=tmp_path, timeout=300)
+    projects = generated_projects(page, {"fast"})
+    assert projects, f"{page.name} generates no project in its fast blocks"
+    for name in projects:
+        assert (tmp_path / name / ".mlops-scaffold.yml").is_file(), output
