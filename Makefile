@@ -6,7 +6,7 @@ LEVEL ?= 1
 # The demo project becomes its own git repository, so it lives outside this checkout.
 DEMO ?= $(or $(TMPDIR),/tmp)/mlops-scaffold-demo
 
-.PHONY: help venv tools demo test test-fast lint bench bench-cli bench-serve bench-projects clean
+.PHONY: help venv tools demo test test-fast lint docs bench bench-cli bench-serve bench-projects clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -52,6 +52,9 @@ lint: venv ## ruff and mypy
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+docs: venv ## Build the documentation site into site/ (mkdocs build --strict)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: bench-cli bench-serve bench-projects ## All benchmarks (several minutes)
 
 bench-cli: venv ## Time the CLI against reference commands (medians, ratios)
@@ -64,4 +67,4 @@ bench-projects: venv ## Generated projects: pipeline, no-op re-run, monitor, sim
 	$(BIN)/python -m bench.project_speed
 
 clean: ## Remove the venv, the demo and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache bench-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache bench-results site
