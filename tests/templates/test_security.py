@@ -105,8 +105,9 @@ def test_zizmor_reads_the_generated_workflows(
         "utf-8",
     )
     cd = project / ".github" / "workflows" / "cd.yml"
-    assert "production" in list(load(cd)["jobs"])[-1]
-    cd.write_text(cd.read_text("utf-8") + "    secrets: inherit\n", "utf-8")  # the last job
+    passed = "    secrets:\n      KUBE_CONFIG: ${{ secrets.KUBE_CONFIG }}\n"
+    assert passed in cd.read_text("utf-8")
+    cd.write_text(cd.read_text("utf-8").replace(passed, "    secrets: inherit\n"), "utf-8")
     audits = {(f.audit, f.file) for f in scanners.zizmor(project)}
     assert {("unpinned-uses", "ci.yml"), ("secrets-inherit", "cd.yml")} <= audits
 
@@ -158,18 +159,30 @@ def test_no_workflow_inherits_secrets(projects: dict[tuple[int, str], Path], lev
 def test_only_environment_bound_jobs_read_secrets(
     projects: dict[tuple[int, str], Path], level: int
 ) -> None:
+    """A job that reads a secret runs in an environment. A job that calls a reusable
+    workflow cannot have one: it only passes secrets by name, each one required by the
+    called workflow, whose jobs that read it run in an environment."""
     project = github_ci(projects, level)
-    readers = 0
+    readers = []
     for path in workflow_files(project):
         workflow = load(path)
         assert not SECRETS.search(yaml.safe_dump(workflow.get("env", {}))), (
             f"{path.name}: a workflow-level env gives secrets to every job"
         )
         for name, job in workflow["jobs"].items():
-            if SECRETS.search(yaml.safe_dump(job)):
-                readers += 1
+            if not SECRETS.search(yaml.safe_dump(job)):
+                continue
+            readers.append((path.name, name))
+            if "uses" not in job:
                 assert "environment" in job, f"{path.name}: job {name} reads secrets"
-    assert readers >= 2, "the training and deploy jobs read secrets"
+                continue
+            called = load(project / job["uses"])
+            declared = called[True]["workflow_call"]["secrets"]  # YAML 1.1: `on` is True
+            for secret, value in job["secrets"].items():
+                assert value == f"${{{{ secrets.{secret} }}}}", f"{path.name}: {name}: {secret}"
+                assert declared[secret]["required"] is True, f"{job['uses']}: {secret}"
+            assert all("environment" in called_job for called_job in called["jobs"].values())
+    assert {("cd.yml", "train"), ("deploy.yml", "deploy")} <= set(readers)
 
 
 @pytest.mark.parametrize("level", GITHUB_CI_LEVELS)
