@@ -25,7 +25,7 @@ from tests.support import checkers
 
 GITHUB_WORKFLOWS = ("ci.yml", "cd.yml", "deploy.yml")
 LAYER2_PYTHON = ("serve.py", "promotion.py", "export.py")
-PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 
 
 generate = partial(render_plain, level=2)
@@ -222,7 +222,7 @@ def test_workflows_never_expand_expressions_in_run(github: Path) -> None:
                 assert "${{" not in step.get("run", ""), f"{path.name}: {step}"
 
 
-def test_workflows_pin_action_majors_cache_pip_and_use_concurrency(github: Path) -> None:
+def test_workflows_pin_actions_by_sha_cache_pip_and_use_concurrency(github: Path) -> None:
     for path in workflows(github):
         workflow = load(path)
         steps = [s for job in workflow["jobs"].values() for s in job.get("steps", [])]

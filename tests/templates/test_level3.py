@@ -31,7 +31,7 @@ LEVEL3_PYTHON = (
     "simulate.py",
 )
 K8S_LEVEL3 = ("hpa.yaml", "state-pvc.yaml", "cronjob-monitor.yaml", "cronjob-retrain.yaml")
-PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 
 
 generate = partial(render_plain, level=3)
