@@ -1,16 +1,23 @@
-"""`new` into an existing repository (e.g. a fresh clone of a hosted one) with --force."""
+"""`new`: destinations, names and paths, and adding to an existing repository with --force."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mlops_scaffold.cli import app
+from mlops_scaffold.create import create_project
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH
 from mlops_scaffold.upgrade import apply, plan_upgrade
+from tests.support.outputs import assert_one_line_error, tree
+from tests.support.permissions import unprivileged
 from tests.support.repo_state import commit_all, git, snapshot
 
 runner = CliRunner()
@@ -127,3 +134,95 @@ def test_a_failure_before_the_merge_leaves_the_repository_as_it_was(
     assert "interrupted" in out
     assert snapshot(hosted_clone) == before
     assert not list(hosted_clone.parent.glob(".churn.mlops-scaffold-*"))
+
+
+REFUSED_NAMES = {
+    "dependency at the level": (["--level", "0", "--data", "package_name=pandas"], "pandas"),
+    "dependency at a higher level": (["--level", "0", "--data", "package_name=mlflow"], "level 1"),
+    "unusable on sys.path": (["--data", "package_name=test"], "regression-test package"),
+    "too long": (["--level", "1", "--data", "project_name=" + "p" * 300], "over the limit"),
+}
+
+
+@pytest.mark.parametrize("args,reason", REFUSED_NAMES.values(), ids=REFUSED_NAMES.keys())
+def test_a_name_that_breaks_the_project_is_refused(
+    tmp_path: Path, args: list[str], reason: str
+) -> None:
+    code, out = cli("new", str(tmp_path / "churn"), "--defaults", *args)
+    assert code == 2
+    assert_one_line_error(out, reason, "--data package_name=NAME (e.g. ")
+    assert tree(tmp_path) == []
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["parent", "empty destination"])
+def test_an_unwritable_destination_is_one_line_and_nothing_is_written(
+    tmp_path: Path, existing: bool
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    dest = locked / "churn"
+    if existing:
+        dest.mkdir()
+    (dest if existing else locked).chmod(0o555)
+    cli_path = str(Path(sys.executable).parent / "mlops-scaffold")
+    try:
+        result = subprocess.run(
+            unprivileged([cli_path, "new", str(dest), "--defaults"]),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 2, result.stderr
+        assert_one_line_error(result.stdout + result.stderr, "is not writable")
+        assert tree(locked) == (["churn"] if existing else [])
+    finally:
+        (dest if existing else locked).chmod(0o755)
+
+
+def test_a_folder_name_over_255_bytes_is_refused(tmp_path: Path) -> None:
+    code, out = cli("new", str(tmp_path / ("é" * 128)), "--defaults")
+    assert code == 2
+    assert_one_line_error(out, "is 256 bytes long, over the 255")
+    assert tree(tmp_path) == []
+
+
+def test_a_long_folder_name_that_fits_is_created(tmp_path: Path) -> None:
+    dest = tmp_path / ("c" * 250)  # the scratch folder beside it must fit too
+    code, out = cli("new", str(dest), "--defaults", "--data", "package_name=churn")
+    assert code == 0, out
+    assert (dest / "README.md").is_file()
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o755), (0o027, 0o750), (0o002, 0o775)])
+def test_the_project_folder_mode_follows_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        project = create_project(tmp_path / "churn", {"level": 0}, use_git=False)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(project.path.stat().st_mode) == mode
+
+
+def test_the_next_step_is_shell_quoted(tmp_path: Path) -> None:
+    dest = tmp_path / "churn app's $HOME"
+    code, out = cli(
+        "new", str(dest), "-l", "1", "--defaults", "--no-git", "-d", "package_name=churn"
+    )
+    assert code == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("Next: "))
+    command = line.removeprefix("Next: ")
+    assert shlex.split(command) == [
+        "cd",
+        str(dest),
+        "&&",
+        "make",
+        "install",
+        "&&",
+        "make",
+        "pipeline",
+    ]
+    cd_only = command.split(" && ")[0]
+    printed = subprocess.run(
+        ["bash", "-c", f"{cd_only} && pwd"], capture_output=True, text=True, check=True
+    )
+    assert printed.stdout.strip() == str(dest)

@@ -6,9 +6,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
-from mlops_scaffold.answers import ANSWERS_FILE, AnswersFile
-from mlops_scaffold.levels import templates_root
+from mlops_scaffold.answers import (
+    ANSWERS_FILE,
+    INTERNAL_KEYS,
+    MAX_PACKAGE_NAME_LENGTH,
+    AnswersFile,
+    resolve_answers,
+)
+from mlops_scaffold.errors import ScaffoldError
+from mlops_scaffold.levels import MAX_LEVEL, templates_root
 from mlops_scaffold.render import LayerCollisionError, render
 
 
@@ -51,3 +59,43 @@ def test_two_layers_writing_one_path_is_refused(tmp_path: Path) -> None:
         LayerCollisionError, match=r"README\.md is produced by both level0 and level1"
     ):
         render(tmp_path / "out", {"level": 1, "project_name": "demo"}, root=fork)
+
+
+@pytest.mark.parametrize("ci_provider", ["github", "gitlab"])
+def test_the_longest_package_name_fits_every_generated_name(
+    tmp_path: Path, ci_provider: str
+) -> None:
+    """MAX_PACKAGE_NAME_LENGTH keeps paths under 255 bytes and Kubernetes names in bounds."""
+    name = "p" * MAX_PACKAGE_NAME_LENGTH
+    answers = {"level": MAX_LEVEL, "package_name": name, "ci_provider": ci_provider}
+    render(tmp_path, resolve_answers(answers))
+    paths = [p.relative_to(tmp_path) for p in tmp_path.rglob("*")]
+    assert Path("src") / name in paths
+    assert max(len(part.encode()) for p in paths for part in p.parts) <= 255
+    documents = [
+        doc
+        for manifest in (tmp_path / "deploy" / "k8s").rglob("*.yaml")
+        for doc in yaml.safe_load_all(manifest.read_text())
+        if isinstance(doc, dict) and "kind" in doc
+    ]
+    limits = {"CronJob": 52}  # the controller appends 11 characters to name its Jobs
+    names = [
+        (d["kind"], d["metadata"]["name"]) for d in documents if "name" in d.get("metadata", {})
+    ]
+    assert any(kind == "CronJob" for kind, _ in names)
+    for kind, resource in names:
+        assert len(resource) <= limits.get(kind, 63), (kind, resource)
+    namespaces = [d.get("namespace") for d in documents if d["kind"] == "Kustomization"]
+    assert namespaces and all(len(ns) <= 63 for ns in namespaces if ns)
+
+
+def test_one_character_more_is_refused() -> None:
+    with pytest.raises(ScaffoldError, match=f"over the limit of {MAX_PACKAGE_NAME_LENGTH}"):
+        resolve_answers({"package_name": "p" * (MAX_PACKAGE_NAME_LENGTH + 1)})
+
+
+def test_render_stores_no_internal_variable(tmp_path: Path) -> None:
+    render(tmp_path, {"level": 0, "project_name": "demo"})
+    stored = yaml.safe_load((tmp_path / ANSWERS_FILE).read_text())["answers"]
+    assert not INTERNAL_KEYS & set(stored)
+    assert stored["package_name"] == "demo"

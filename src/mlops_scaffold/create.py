@@ -6,6 +6,9 @@ place only when it is complete, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -14,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold import __version__
-from mlops_scaffold.answers import AnswersFile, check_package_name, check_project_name
+from mlops_scaffold.answers import AnswersFile, resolve_answers
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF, Repo, require_git
 from mlops_scaffold.render import render
+
+NAME_MAX = 255
+"""Bytes in one path component on the usual file systems (ext4, APFS, NTFS)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class NewProject:
     branch: str | None
     adopted: bool = False
     conflicts: tuple[str, ...] = ()
+    next_step: str = ""
+    """The shell command to run next, quoted for a path with spaces or special characters."""
 
 
 def create_project(
@@ -42,42 +50,54 @@ def create_project(
     use_git: bool = True,
 ) -> NewProject:
     """Generate a project into `dest` with `data` as answers (the level included)."""
+    given = dest
     dest = dest.expanduser().absolute()
     if use_git:
         require_git()
     adopt = _check_destination(dest, force=force, use_git=use_git)
-    if "project_name" in data:
-        check_project_name(data["project_name"])
-    if "package_name" in data:
-        check_package_name(data["package_name"])
-
-    anchor = _nearest_existing(dest.parent)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mlops-scaffold-", dir=anchor))
+    answers = resolve_answers(
+        data, interactive=interactive, user_defaults={"project_name": dest.name}
+    )
+    scratch = _make_scratch(dest)
     try:
-        answers = render(
-            scratch,
-            data,
-            interactive=interactive,
-            user_defaults={"project_name": dest.name},
-        )
+        rendered = render(scratch, answers)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
         message = (
-            f"Generate {answers.answers['project_name']} at level {answers.level} "
+            f"Generate {rendered.answers['project_name']} at level {rendered.level} "
             f"(mlops-scaffold {__version__})"
         )
         if adopt:
-            return _add_to_repository(Repo(dest), scratch, answers, files, message)
-        commit = branch = None
-        if use_git:
-            repo = Repo(scratch)
-            repo.init()
-            commit = repo.commit_all(message)
-            repo.update_ref(TEMPLATE_REF, commit)
-            branch = repo.current_branch()
-        _move_into_place(scratch, dest)
+            project = _add_to_repository(Repo(dest), scratch, rendered, files, message)
+        else:
+            commit = branch = None
+            if use_git:
+                repo = Repo(scratch)
+                repo.init()
+                commit = repo.commit_all(message)
+                repo.update_ref(TEMPLATE_REF, commit)
+                branch = repo.current_branch()
+            _move_into_place(scratch, dest)
+            project = NewProject(
+                path=dest, answers=rendered, files=files, commit=commit, branch=branch
+            )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return NewProject(path=dest, answers=answers, files=files, commit=commit, branch=branch)
+    first_run = "run" if rendered.level == 0 else "pipeline"
+    next_step = f"cd {shlex.quote(str(given))} && make install && make {first_run}"
+    return dataclasses.replace(project, next_step=next_step)
+
+
+def _make_scratch(dest: Path) -> Path:
+    """An empty folder beside `dest` to build in, or why there cannot be one."""
+    anchor = _nearest_existing(dest.parent)
+    short = os.fsencode(dest.name)[:64].decode(errors="ignore")
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{short}.mlops-scaffold-", dir=anchor))
+    except OSError as exc:
+        raise ScaffoldError(
+            f"cannot create a folder in {anchor} ({exc.strerror}); choose a destination "
+            "you can write to"
+        ) from None
 
 
 def _add_to_repository(
@@ -128,6 +148,19 @@ def _add_to_repository(
 
 def _check_destination(dest: Path, *, force: bool, use_git: bool) -> bool:
     """Refuse a destination that cannot take the project; True to add it to `dest`'s repo."""
+    for part in dest.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            shown = part if len(part) <= 40 else f"{part[:40]}..."
+            raise ScaffoldError(
+                f"the folder name '{shown}' is {len(os.fsencode(part))} bytes long, over the "
+                f"{NAME_MAX} a file system allows; choose a shorter destination"
+            )
+    writable = dest if dest.is_dir() else _nearest_existing(dest.parent)
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise ScaffoldError(
+            f"{writable} is not writable; choose a destination you can write to, "
+            "or change its permissions"
+        )
     if dest.exists() and not dest.is_dir():
         raise ScaffoldError(f"{dest} exists and is not a folder; choose another destination")
     if (dest / ".git").is_dir() and not force:
@@ -178,6 +211,7 @@ def _nearest_existing(path: Path) -> Path:
 
 def _move_into_place(scratch: Path, dest: Path) -> None:
     if not dest.exists():
+        scratch.chmod(0o777 & ~_umask())  # mkdtemp made it 0700; a new folder follows the umask
         dest.parent.mkdir(parents=True, exist_ok=True)
         scratch.rename(dest)
         return
@@ -193,6 +227,12 @@ def _move_into_place(scratch: Path, dest: Path) -> None:
         )
     for entry in scratch.iterdir():
         _merge_move(entry, dest / entry.name)
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _merge_move(src: Path, target: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold import __version__
-from mlops_scaffold.answers import AnswersFile, check_answers
+from mlops_scaffold.answers import INTERNAL_KEYS, AnswersFile, template_data
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.levels import templates_root
 
@@ -23,35 +23,28 @@ class LayerCollisionError(ScaffoldError):
     """Two layers produce the same output path: a bug in the templates."""
 
 
-def render(
-    dest: Path,
-    data: Mapping[str, Any],
-    *,
-    interactive: bool = False,
-    user_defaults: Mapping[str, Any] | None = None,
-    root: Path | None = None,
-) -> AnswersFile:
-    """Render layers 0..`data["level"]` into the empty folder `dest`; write the answers file.
+def render(dest: Path, answers: Mapping[str, Any], *, root: Path | None = None) -> AnswersFile:
+    """Render layers 0..`answers["level"]` into the empty folder `dest`; write the answers file.
 
-    With `interactive`, copier asks for every answer missing from `data`.
-    Returns the answers the project was rendered with.
+    `answers` come from `resolve_answers` (checked, complete); a missing one takes its
+    default. Nothing is asked and nothing is validated here. Returns the answers the
+    project was rendered with.
     """
     import copier  # imported here: copier is slow to import and most commands never render
 
     template = root or templates_root()
     owners: dict[Path, int] = {}
-    answers: dict[str, Any] = dict(data)
+    rendered: dict[str, Any] = dict(answers)
     layer = 0
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-layer-") as scratch:
-        while layer <= int(answers.get("level", 0)):
+        while layer <= int(rendered.get("level", 0)):
             out = Path(scratch) / f"level{layer}"
             try:
                 worker = copier.run_copy(
                     str(template),
                     str(out),
-                    data={**answers, "layer": layer},
-                    user_defaults=dict(user_defaults or {}),
-                    defaults=not (interactive and layer == 0),
+                    data=template_data(rendered, layer, template),
+                    defaults=True,
                     overwrite=True,
                     quiet=True,
                     unsafe=False,
@@ -60,11 +53,10 @@ def render(
                 reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
                 raise ScaffoldError(f"{reason}; fix it with --data KEY=VALUE") from None
             if layer == 0:
-                answers = dict(worker.answers.user)
-                check_answers(answers)
+                rendered = {k: v for k, v in worker.answers.user.items() if k not in INTERNAL_KEYS}
             _move_layer(out, dest, layer, owners)
             layer += 1
-    answers_file = AnswersFile.from_answers(answers, __version__)
+    answers_file = AnswersFile.from_answers(rendered, __version__)
     answers_file.write(dest)
     return answers_file
 

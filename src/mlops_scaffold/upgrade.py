@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold import __version__
-from mlops_scaffold.answers import AnswersFile, check_answers
+from mlops_scaffold.answers import AnswersFile, resolve_answers
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF, Change, Repo
 from mlops_scaffold.levels import MAX_LEVEL
@@ -178,10 +178,9 @@ def _plan(
     *,
     verb: str,
 ) -> Plan:
-    render_data = {**current.render_data(level), **data}
-    check_answers(render_data)
+    answers = resolve_answers({**current.render_data(level), **data})
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-render-") as scratch:
-        target = render(Path(scratch), render_data)
+        target = render(Path(scratch), answers)
         tree = repo.tree_from_folder(Path(scratch))
     changes = repo.changes(repo.tree_of(template_tip), tree)
     _refuse_to_overwrite_untracked(repo, changes)
