@@ -40,3 +40,8 @@ def test_layer_metadata_is_not_rendered(copie: Any, layer: int) -> None:
 def test_copier_would_not_write_its_own_answers_file(copie: Any) -> None:
     for layer in LEVELS:
         assert not any(p.endswith(".copier-answers.yml") for p in layer_paths(copie, layer))
+
+
+@pytest.mark.parametrize("layer", LEVELS)
+def test_partials_are_not_rendered(copie: Any, layer: int) -> None:
+    assert not [path for path in layer_paths(copie, layer) if "_partials" in path]
