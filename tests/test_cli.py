@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -171,20 +172,20 @@ def test_new_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_failure_in_the_middle_of_rendering_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mlops_scaffold.render as render_module
+    from copier._main import Worker
 
-    moved: list[int] = []
+    rendered: list[Path] = []
+    original = Worker._render_file
 
-    def failing_move(src: Path, dest: Path, layer: int, owners: dict[Path, int]) -> None:
-        moved.append(layer)
-        if layer == 1:
+    def failing_render(self: Worker, src_relpath: Path, dst_relpath: Path, **kwargs: Any) -> None:
+        rendered.append(dst_relpath)
+        if len(rendered) == 20:
             raise KeyboardInterrupt
-        original(src, dest, layer, owners)
+        original(self, src_relpath, dst_relpath, **kwargs)
 
-    original = render_module._move_layer
-    monkeypatch.setattr(render_module, "_move_layer", failing_move)
+    monkeypatch.setattr(Worker, "_render_file", failing_render)
     code, out = invoke("new", str(tmp_path / "proj"), "--level", "2", "--defaults")
-    assert moved == [0, 1]
+    assert len(rendered) == 20
     assert code == 130
     assert "nothing was written" in out
     assert tree(tmp_path) == []

@@ -15,9 +15,10 @@ from mlops_scaffold.answers import (
     AnswersFile,
     resolve_answers,
 )
+from mlops_scaffold.compose import LayerCollisionError
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.levels import MAX_LEVEL, templates_root
-from mlops_scaffold.render import LayerCollisionError, render
+from mlops_scaffold.render import render
 
 
 def files(folder: Path) -> dict[str, bytes]:

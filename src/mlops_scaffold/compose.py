@@ -64,17 +64,26 @@ def _compose(root: Path, level: int) -> Path:
             owners[output] = layer
             target = view / COMPOSED / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, target)
+            _link_or_copy(path, target)
     (view / "copier.yml").write_text(
         _SUBDIRECTORY.sub(f"_subdirectory: {COMPOSED}", config_text), encoding="utf-8"
     )
     return view
 
 
-def _exclusion(patterns: list[str]) -> Callable[[Path], bool]:
-    from pathspec import PathSpec  # copier's own dependency, for its own pattern syntax
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a filesystem without hard links
+        shutil.copy2(source, target)
 
-    spec = PathSpec.from_lines("gitwildmatch", [str(p) for p in patterns])
+
+def _exclusion(patterns: list[str]) -> Callable[[Path], bool]:
+    import pathspec  # copier's own dependency: the same pattern syntax as its `_exclude`
+
+    # pathspec 1.0 renamed the gitignore-style patterns (copier picks the same way)
+    style = "gitwildmatch" if pathspec.__version__.startswith("0.") else "gitignore"
+    spec = pathspec.PathSpec.from_lines(style, [str(p) for p in patterns])
     return lambda relative: spec.match_file(relative.as_posix())
 
 
