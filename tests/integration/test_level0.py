@@ -22,18 +22,18 @@ def test_level0_project_runs_end_to_end(generate: Generate) -> None:
     make(project, "test", venv)
     make(project, "run", venv)
 
-    executed = project / "reports" / "notebooks" / "01-train-model.ipynb"
-    assert executed.is_file(), "make run keeps the executed notebook in reports/notebooks/"
+    executed = project / "reports" / "notebook" / "01-train-model.ipynb"
+    assert executed.is_file(), "make run keeps the executed notebook in reports/notebook/"
     cells = json.loads(executed.read_text("utf-8"))["cells"]
     errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors
 
-    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))
+    metrics = json.loads((project / "reports" / "notebook" / "metrics.json").read_text("utf-8"))
     assert 0.85 < metrics["accuracy"] <= 1.0
     assert 0.85 < metrics["f1"] <= 1.0
     assert 0.9 < metrics["roc_auc"] <= 1.0
 
-    model_file = project / "models" / "model.joblib"
+    model_file = project / "reports" / "notebook" / "model.joblib"
     probe = subprocess.run(
         [
             str(venv / "bin" / "python"),
@@ -49,7 +49,9 @@ def test_level0_project_runs_end_to_end(generate: Generate) -> None:
     assert probe.stdout.split(maxsplit=1)[0] == "Pipeline"
     assert probe.stdout.strip().endswith(" 30")
 
-    figures = {path.name: path for path in (project / "reports" / "figures").glob("*.png")}
+    figures = {
+        path.name: path for path in (project / "reports" / "notebook" / "figures").glob("*.png")
+    }
     assert {"exploration.png", "confusion_matrix.png", "roc_curve.png"} <= figures.keys()
     for path in figures.values():
         assert path.read_bytes().startswith(PNG_SIGNATURE), path.name

@@ -16,7 +16,7 @@ OUTPUTS = {
         "data/raw/dataset.csv",
         "models/model.joblib",
         "reports/figures/roc_curve.png",
-        "reports/notebooks/01-train-model.ipynb",
+        "reports/notebook/01-train-model.ipynb",
         ".pytest_cache/v/cache/nodeids",
         ".ruff_cache/CACHEDIR.TAG",
     ],

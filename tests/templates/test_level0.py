@@ -96,7 +96,7 @@ def test_level0_notebook_trains_with_scikit_learn_alone(copie: Any) -> None:
     assert {"LogisticRegression"} <= modules["sklearn.linear_model"]
     assert {"load_breast_cancer"} <= modules["sklearn.datasets"]
     assert "random_state=SEED" in code and "stratify=" in code
-    for output in ("data", "models", "model.joblib", "metrics.json", "figures"):
+    for output in ("data", "reports", "notebook", "model.joblib", "metrics.json", "figures"):
         assert f'"{output}"' in code, output
     for figure in ("exploration.png", "confusion_matrix.png", "roc_curve.png"):
         assert figure in code, figure
@@ -202,10 +202,10 @@ def test_gitignore_keeps_outputs_out_and_sources_in(copie: Any) -> None:
     subprocess.run(["git", "init", "--quiet"], cwd=project, check=True)
     outputs = [
         "data/raw/dataset.csv",
-        "models/model.joblib",
-        "reports/metrics.json",
-        "reports/figures/roc_curve.png",
-        "reports/notebooks/01-train-model.ipynb",
+        "reports/notebook/model.joblib",
+        "reports/notebook/metrics.json",
+        "reports/notebook/figures/roc_curve.png",
+        "reports/notebook/01-train-model.ipynb",
         "notebooks/.ipynb_checkpoints/01-train-model-checkpoint.ipynb",
         ".venv/bin/python",
     ]
