@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,21 @@ from tests.support.venvs import project_venv
 pytestmark = pytest.mark.integration
 
 STEPS = ("ingest", "validate", "prepare", "train", "evaluate", "register")
+# Paths inside an sdist (name-version/...) or a wheel that would publish data or models.
+PRIVATE = re.compile(r"(^|/)(data|models|reports|mlartifacts|\.dvc)/|mlflow\.db$|\.csv$|\.joblib$")
+
+
+def package_members(folder: Path) -> list[str]:
+    """Every file inside the sdists and wheels in `folder`."""
+    members: list[str] = []
+    for sdist in folder.glob("*.tar.gz"):
+        with tarfile.open(sdist) as archive:
+            members += [m.name for m in archive.getmembers() if m.isfile()]
+    for wheel in folder.glob("*.whl"):
+        with zipfile.ZipFile(wheel) as archive:
+            members += archive.namelist()
+    assert len(list(folder.iterdir())) == 2, "one sdist and one wheel"
+    return members
 
 
 def pipeline(project: Path, venv: Path) -> subprocess.CompletedProcess[str]:
@@ -106,6 +124,14 @@ def test_level1_pipeline_tracks_registers_and_is_a_no_op_when_unchanged(
         "?? out/pred.csv",
         "?? reports/metrics.json",
     ]
+
+    # Built packages hold the source only: nothing from data/, models/, reports/ or .dvc/.
+    built = project.parent / "dist"
+    run([str(venv / "bin" / "python"), "-m", "hatchling", "build", "-d", str(built)], cwd=project)
+    members = package_members(built)
+    assert any(name.endswith("churn_pipeline/train.py") for name in members)
+    leaked = [m for m in members if PRIVATE.search(m)]
+    assert not leaked, leaked
 
 
 def test_level1_bad_data_stops_at_validate_and_registers_nothing(generate: Generate) -> None:

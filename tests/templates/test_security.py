@@ -11,6 +11,7 @@ the test fails as soon as a listed finding disappears, so the list shrinks to no
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -290,56 +291,14 @@ def test_bandit_finds_nothing_medium_or_high_in_the_level0_notebook(
 
 # --- sp-repo-review --------------------------------------------------------------------------
 
-# Checks that fail on the generated projects and that only the generated pyproject.toml or
-# .pre-commit-config.yaml can settle (issue 11, item 7: every check passes or is ignored in
-# pyproject.toml with a one-line reason). Remove a check here when its fix lands.
-PYPROJECT_SETTINGS = {
-    "PP302",  # [tool.pytest.ini_options] minversion = "8"
-    "PP304",  # log_level = "INFO"
-    "PP305",  # xfail_strict = true
-    "PP306",  # addopts: --strict-config
-    "PP307",  # addopts: --strict-markers
-    "RF002",  # [tool.ruff] drops target-version: requires-python says it
-}
-PYPROJECT_IGNORES = {
-    "MY100",  # no type checker in the generated toolchain (or add mypy and [tool.mypy])
-    "PP309",  # filterwarnings = ["error"] fails the tests on mlflow's and starlette's warnings
-    "PP006",  # dev tools are the `dev` extra that `make install` installs
-    "PY003",  # the team picks the licence of its own project
-    "PY004",  # the README is the documentation
-    "PY007",  # make is the task runner
-}
-PRE_COMMIT_HOOKS = {
-    "PC100",  # pre-commit-hooks
-    "PC110",  # ruff-format from ruff-pre-commit
-    "PC140",  # a type checker hook
-    "PC160",  # a spell checker
-    "PC170",  # pygrep-hooks (only needed with rST)
-    "PC180",  # a markdown formatter
-    "PC190",  # ruff (check) from ruff-pre-commit
-    "PC901",  # pre-commit.ci settings: ignore, the project's own CI runs the hooks
-    "PC902",
-    "PC903",
-}
-
-
-def repo_review_expected(level: int, provider: str) -> set[str]:
-    expected = PYPROJECT_SETTINGS | PYPROJECT_IGNORES
-    # pre-commit comes with level 1: at level 0 the check for its config fails, above it
-    # the checks of its hooks do.
-    expected |= PRE_COMMIT_HOOKS if level >= 1 else {"PY006"}
-    if level < 2 or provider == "gitlab":  # no GitHub Actions: ignore GH100 with that reason
-        expected.add("GH100")
-    return expected
-
-
 @pytest.mark.parametrize(("level", "provider"), ALL_LEVELS)
-def test_repo_review_failures_are_only_the_listed_ones(
+def test_repo_review_checks_pass_or_are_ignored_with_a_reason(
     projects: dict[tuple[int, str], Path], level: int, provider: str
 ) -> None:
-    failed = scanners.repo_review(projects[(level, provider)])
-    expected = repo_review_expected(level, provider)
-    assert failed == expected, (
-        f"failing but not listed: {sorted(failed - expected)}; "
-        f"listed but passing (remove them): {sorted(expected - failed)}"
-    )
+    """Issue 11: every sp-repo-review check passes, or the generated pyproject.toml ignores
+    it with a one-line reason."""
+    project = projects[(level, provider)]
+    assert scanners.repo_review(project) == set()
+    ignored = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))["tool"]["repo-review"]
+    for check, reason in ignored["ignore"].items():
+        assert isinstance(reason, str) and reason.strip() and "\n" not in reason, check
