@@ -45,6 +45,25 @@ def test_install_puts_uv_into_the_venv_when_there_is_none(tmp_path: Path) -> Non
     assert " with uv in " in install.stdout, install.stdout
     assert (project / ".venv" / "bin" / "uv").is_file()
 
+    # `make lock` pins every dependency; later installs take the pinned versions.
+    run(["make", "lock"], cwd=project, env={"PATH": path_without_uv()}, timeout=600)
+    lock = project / "requirements.lock"
+    pins = [line for line in lock.read_text("utf-8").splitlines() if "==" in line]
+    assert any(line.startswith("scikit-learn==") for line in pins), pins
+    lock.write_text(
+        "\n".join("joblib==1.4.0" if p.startswith("joblib==") else p for p in pins) + "\n"
+    )
+    run(["make", "install"], cwd=project, env={"PATH": path_without_uv()}, timeout=1800)
+    version = run(
+        [
+            str(project / ".venv" / "bin" / "python"),
+            "-c",
+            "import joblib; print(joblib.__version__)",
+        ],
+        cwd=project,
+    )
+    assert version.stdout.strip() == "1.4.0"
+
 
 @pytest.mark.integration
 def test_install_falls_back_to_pip_with_a_notice(tmp_path: Path) -> None:

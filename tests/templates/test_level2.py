@@ -222,15 +222,20 @@ def test_workflows_never_expand_expressions_in_run(github: Path) -> None:
                 assert "${{" not in step.get("run", ""), f"{path.name}: {step}"
 
 
-def test_workflows_pin_actions_by_sha_cache_pip_and_use_concurrency(github: Path) -> None:
+def test_workflows_pin_actions_by_sha_install_with_uv_and_use_concurrency(github: Path) -> None:
     for path in workflows(github):
         workflow = load(path)
         steps = [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
-        for step in steps:
+        for index, step in enumerate(steps):
             if "uses" in step:
                 assert PINNED_ACTION.match(step["uses"]), step["uses"]
             if step.get("uses", "").startswith("actions/setup-python@"):
-                assert step["with"]["cache"] == "pip"
+                assert "cache" not in step["with"], "uv caches, not pip"
+                setup_uv = steps[index + 1]
+                assert setup_uv["uses"].startswith("astral-sh/setup-uv@"), path.name
+                # no cache where images are pushed: a poisoned cache must not reach a release
+                assert setup_uv["with"]["enable-cache"] is (path.name != "cd.yml"), path.name
+                assert "requirements.lock" in setup_uv["with"]["cache-dependency-glob"]
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
         has_concurrency = "concurrency" in workflow or all(
