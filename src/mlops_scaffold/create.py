@@ -31,6 +31,7 @@ class NewProject:
     branch: str | None
     adopted: bool = False
     conflicts: tuple[str, ...] = ()
+    template_branch: str = TEMPLATE_BRANCH
 
 
 def create_project(
