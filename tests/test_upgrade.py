@@ -14,6 +14,7 @@ from mlops_scaffold.answers import ANSWERS_FILE, AnswersFile
 from mlops_scaffold.cli import app
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF
 from mlops_scaffold.levels import templates_root
+from mlops_scaffold.status import project_status
 from mlops_scaffold.upgrade import apply, plan_update, plan_upgrade, preview
 from tests.conftest import Generate
 from tests.support.repo_state import commit_all, git, snapshot
@@ -191,9 +192,14 @@ def test_refuses_a_downgrade(generate: Generate) -> None:
     refuse(project, "upgrade", str(project), "--to", "1", message="downgrades are not supported")
 
 
-def test_refuses_the_same_level(generate: Generate) -> None:
+def test_upgrading_to_the_current_level_does_nothing(generate: Generate) -> None:
+    """`upgrade --to N` is safe to retry: at level N it has nothing to do."""
     project = generate(1)
-    refuse(project, "upgrade", str(project), "--to", "1", message="already at level 1")
+    before = snapshot(project)
+    code, out = cli("upgrade", str(project), "--to", "1")
+    assert code == 0, out
+    assert "Already up to date (level 1); nothing to do." in out
+    assert snapshot(project) == before
 
 
 def test_refuses_above_the_highest_level(generate: Generate) -> None:
@@ -208,7 +214,7 @@ def test_refuses_upgrading_past_level_3(generate: Generate) -> None:
 
 def test_refuses_a_non_numeric_target(generate: Generate) -> None:
     project = generate(0)
-    refuse(project, "upgrade", str(project), "--to", "max", message="--to must be one of 0, 1, 2, 3")
+    refuse(project, "upgrade", str(project), "--to", "max", message="--to must be one of 0, 1")
 
 
 def test_refuses_without_the_template_branch(generate: Generate) -> None:
@@ -382,3 +388,100 @@ def test_dry_run_with_a_git_too_old_to_predict_conflicts(
     assert code == 0, out
     assert "cannot be predicted with this git" in out
     assert snapshot(project) == before
+
+
+# -- interrupted upgrades -----------------------------------------------------
+
+
+def conflicting_project(generate: Generate) -> Path:
+    """A level-0 project whose README edit conflicts with the level-1 README."""
+    project = generate(0)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("level 0", "level zero"))
+    commit_all(project)
+    return project
+
+
+def test_after_merge_abort_the_upgrade_is_retried_not_reported_done(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    tip = git(project, "rev-parse", TEMPLATE_REF)
+    code, out = cli("upgrade", str(project))
+    assert code == 1 and "README.md" in out
+    assert git(project, "rev-parse", TEMPLATE_REF) == tip  # moves only with the merge commit
+    git(project, "merge", "--abort")
+
+    report = project_status(project)
+    assert (report.level, report.unfinished, report.deleted) == (0, "", [])
+    assert report.modified == ["README.md"]
+    code, out = cli("upgrade", str(project), "--dry-run")
+    assert code == 1 and "The merge would conflict in: README.md" in out
+    code, out = cli("upgrade", str(project))
+    assert code == 1, out
+    assert "The upgrade (level 0 -> 1) stopped on conflicts in:\n  README.md\n" in out
+
+
+def test_status_during_a_conflicted_upgrade_says_how_to_finish(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    assert cli("upgrade", str(project))[0] == 1
+    report = project_status(project)
+    assert report.level == 0
+    assert report.deleted == []
+    assert report.modified == ["README.md"]
+    assert "upgrade (level 0 -> 1) is unfinished (stopped on conflicts in README.md)" in (
+        report.unfinished
+    )
+    assert "git merge --abort" in report.unfinished
+    code, out = cli("status", str(project))
+    assert code == 0 and "Unfinished: the upgrade" in out
+
+
+def test_rerunning_stops_on_the_same_conflicts_then_finishes(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    assert cli("upgrade", str(project))[0] == 1
+    code, out = cli("upgrade", str(project))
+    assert code == 1, out
+    assert "stopped on conflicts in:\n  README.md\n" in out
+    (project / "README.md").write_text("resolved\n")
+    git(project, "add", "README.md")
+    code, out = cli("upgrade", str(project))
+    assert code == 0, out
+    assert "Finishing the interrupted upgrade (level 0 -> 1)." in out
+    assert AnswersFile.read(project).level == 1
+    assert git(project, "rev-parse", TEMPLATE_REF) == git(project, "rev-parse", "HEAD^2")
+    assert git(project, "status", "--porcelain") == ""
+    assert (project / "README.md").read_text() == "resolved\n"
+    assert project_status(project).unfinished == ""
+
+
+def test_a_merge_the_team_committed_is_recorded_by_the_next_run(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    assert cli("upgrade", str(project))[0] == 1
+    (project / "README.md").write_text("resolved\n")
+    git(project, "add", "README.md")
+    git(project, "commit", "-q", "--no-edit")
+    report = project_status(project)
+    assert report.level == 1 and report.deleted == [] and report.modified == ["README.md"]
+    assert "merged but not yet recorded" in report.unfinished
+    code, out = cli("upgrade", str(project), "--to", "1")
+    assert code == 0 and "Finishing the interrupted upgrade (level 0 -> 1)." in out
+    assert git(project, "rev-parse", TEMPLATE_REF) == git(project, "rev-parse", "HEAD^2")
+    assert project_status(project).unfinished == ""
+    code, out = cli("upgrade", str(project))  # the next one goes on (our README conflicts)
+    assert code == 1 and "The upgrade (level 1 -> 2) stopped on conflicts" in out, out
+
+
+def test_a_template_branch_ahead_of_the_project_is_merged_not_reported_deleted(
+    generate: Generate,
+) -> None:
+    """The state an older mlops-scaffold left after a conflict and `git merge --abort`."""
+    project = generate(0)
+    plan = plan_upgrade(project, None, {})
+    stuck = plan.repo.commit_tree(plan.tree, [plan.tip], "Upgrade demo from level 0 to 1")
+    git(project, "update-ref", TEMPLATE_REF, stuck)
+    report = project_status(project)
+    assert (report.level, report.deleted, report.modified) == (0, [], [])
+    assert "has a render that this branch has not merged" in report.unfinished
+    code, out = cli("upgrade", str(project))
+    assert code == 0 and "Upgrade done (level 0 -> 1)" in out, out
+    assert git(project, "rev-parse", TEMPLATE_REF).strip() == stuck
+    assert AnswersFile.read(project).level == 1

@@ -18,6 +18,7 @@ from mlops_scaffold.answers import AnswersFile, check_package_name, check_projec
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF, Repo, require_git
 from mlops_scaffold.render import render
+from mlops_scaffold.template_branch import render_message
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ def create_project(
             user_defaults={"project_name": dest.name},
         )
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
-        message = (
+        message = render_message(
             f"Generate {answers.answers['project_name']} at level {answers.level} "
-            f"(mlops-scaffold {__version__})"
+            f"(mlops-scaffold {__version__})",
+            "new",
+            answers.level,
+            answers.level,
         )
         if adopt:
             return _add_to_repository(Repo(dest), scratch, answers, files, message)

@@ -76,8 +76,7 @@ class Repo:
             start_new_session=bool(_shielded),
         )
         if check and result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
+            raise _failed(args[0], result)
         return result
 
     def out(self, *args: str) -> str:
@@ -90,15 +89,25 @@ class Repo:
         return Path(result.stdout.strip()) if result.returncode == 0 else None
 
     def rev(self, ref: str) -> str | None:
+        """The commit `ref` names, or None when there is none (exit 1); other failures raise."""
         result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-        return result.stdout.strip() if result.returncode == 0 else None
+        if result.returncode == 1:
+            return None
+        if result.returncode != 0:
+            raise _failed("rev-parse", result)
+        return result.stdout.strip()
 
     def current_branch(self) -> str:
         return self.out("symbolic-ref", "--short", "HEAD")
 
     def merge_base(self, one: str, other: str) -> str | None:
+        """Their best common ancestor, or None when their histories are unrelated."""
         result = self.run("merge-base", one, other, check=False)
-        return result.stdout.strip() or None if result.returncode == 0 else None
+        if result.returncode == 1:
+            return None
+        if result.returncode != 0:
+            raise _failed("merge-base", result)
+        return result.stdout.strip()
 
     def tree_of(self, commit: str) -> str:
         return self.out("rev-parse", f"{commit}^{{tree}}")
@@ -179,16 +188,21 @@ class Repo:
         self.update_ref("HEAD", commit, head)
         return commit
 
-    def merge(self, ref: str, message: str, *, allow_unrelated: bool = False) -> bool:
-        """Merge `ref` into the current branch; False when it stopped on conflicts."""
+    def merge(
+        self, ref: str, message: str, *, allow_unrelated: bool = False, keep_ours: bool = False
+    ) -> bool:
+        """Merge `ref` into the current branch; False when it stopped on conflicts.
+
+        `keep_ours` records `ref` as merged without taking any of its changes (`-s ours`).
+        """
         extra = ["--allow-unrelated-histories"] if allow_unrelated else []
+        extra += ["--strategy=ours"] if keep_ours else []
         result = self.run("merge", "--no-edit", *extra, "-m", message, ref, check=False)
         if result.returncode == 0:
             return True
         if self.unmerged_paths():
             return False
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise GitError(f"git merge failed: {detail[-1] if detail else 'no output'}")
+        raise _failed("merge", result)
 
     def commit_merge(self) -> str:
         """Conclude a merge whose conflicts are resolved and staged, with git's message."""
@@ -249,6 +263,11 @@ def files_in_the_way(root: Path, incoming: Iterable[str], tracked: Collection[st
 def shorten(paths: Sequence[str], limit: int = 5) -> str:
     """`a, b, c ...`: the first `limit` paths of a list, for one-line messages."""
     return ", ".join(paths[:limit]) + (" ..." if len(paths) > limit else "")
+
+
+def _failed(command: str, result: subprocess.CompletedProcess[str]) -> GitError:
+    detail = (result.stderr or result.stdout).strip().splitlines()
+    return GitError(f"git {command} failed: {detail[-1] if detail else 'no output'}")
 
 
 def _identity_env() -> dict[str, str]:

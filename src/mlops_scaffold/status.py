@@ -44,38 +44,13 @@ def project_status(path: Path) -> Status:
     repo = Repo(path)
     if repo.toplevel() is None:
         raise ScaffoldError(f"{path} is not a git repository; status compares it through git")
-    level = answers.level
     tip = repo.rev(TEMPLATE_REF)
-    reference, unfinished = None, ""
+    where = _Where(reference=None, level=answers.level, unfinished="")
     if tip is not None and repo.rev("HEAD") is not None:
-        state = template_state(repo, tip)
-        reference = state.merged or tip
-        if state.pending is not None:
-            pending = state.pending
-            reference, level = pending.commit, pending.from_level
-            conflicts = repo.unmerged_paths()
-            stopped = f"stopped on conflicts in {shorten(conflicts)}" if conflicts else "resolved"
-            unfinished = (
-                f"the {pending.description} is unfinished ({stopped}): resolve the conflicts, "
-                f"`git add` the files and run `mlops-scaffold {pending.verb}` again to finish it; "
-                "or undo it with `git merge --abort` and run it again later"
-            )
-        elif state.unrecorded is not None:
-            unfinished = (
-                f"the {state.unrecorded.description} is merged but not yet recorded on "
-                f"{TEMPLATE_BRANCH}; `mlops-scaffold {state.unrecorded.verb}` records it"
-            )
-        elif state.merged != tip:
-            render = read_render(repo, tip)
-            what = f" ({render.description})" if render else ""
-            verb = render.verb if render and render.verb != "new" else "update"
-            unfinished = (
-                f"{TEMPLATE_BRANCH} has a render{what} that this branch has not merged; "
-                f"`mlops-scaffold {verb}` merges it"
-            )
+        where = _where(repo, tip, answers.level)
     modified: list[str] = []
     deleted: list[str] = []
-    for change in repo.changes(reference) if reference else []:
+    for change in repo.changes(where.reference) if where.reference else []:
         if change.path == ANSWERS_FILE:
             continue
         if change.status in ("M", "U"):
@@ -84,17 +59,64 @@ def project_status(path: Path) -> Status:
             deleted.append(change.path)
     return Status(
         path=str(path),
-        level=level,
+        level=where.level,
         rendered_with=answers.version,
         installed=__version__,
         update_available=_version_key(__version__) > _version_key(answers.version),
         template_branch=TEMPLATE_BRANCH,
         template_branch_missing=tip is None,
         restore=restore_advice(repo) if tip is None else "",
-        unfinished=unfinished,
+        unfinished=where.unfinished,
         modified=sorted(set(modified)),
         deleted=deleted,
     )
+
+
+@dataclass(frozen=True)
+class _Where:
+    reference: str | None  # the render to compare the working tree with
+    level: int  # the level the current branch is at
+    unfinished: str
+
+
+def _where(repo: Repo, tip: str, level: int) -> _Where:
+    """The render the current branch has, and any upgrade or update left unfinished."""
+    state = template_state(repo, tip)
+    pending, unrecorded = state.pending, state.unrecorded
+    if pending is not None:
+        conflicts = repo.unmerged_paths()
+        stopped = f"stopped on conflicts in {shorten(conflicts)}" if conflicts else "resolved"
+        return _Where(
+            reference=pending.commit,
+            level=pending.from_level,
+            unfinished=(
+                f"the {pending.description} is unfinished ({stopped}): resolve the conflicts, "
+                f"`git add` the files and run `{pending.finish_command}` to finish it; "
+                "or undo it with `git merge --abort` and run it again later"
+            ),
+        )
+    if unrecorded is not None:
+        return _Where(
+            reference=unrecorded.commit,
+            level=level,
+            unfinished=(
+                f"the {unrecorded.description} is merged but not yet recorded on "
+                f"{TEMPLATE_BRANCH}; `mlops-scaffold {unrecorded.verb}` records it"
+            ),
+        )
+    if state.merged != tip:
+        render = read_render(repo, tip)
+        what = f" ({render.description})" if render else ""
+        verb = render.verb if render and render.verb == "upgrade" else "update"
+        return _Where(
+            reference=state.merged or tip,
+            level=level,
+            unfinished=(
+                f"{TEMPLATE_BRANCH} has a render{what} that this branch has not merged; "
+                f"`mlops-scaffold {verb}` merges it"
+            ),
+        )
+    return _Where(reference=tip, level=level, unfinished="")
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -40,7 +40,15 @@ class Render:
 
     @property
     def description(self) -> str:
-        return f"{self.verb} ({self.summary})"
+        what = {"new": "generation", "adopt": "adoption"}.get(self.verb, self.verb)
+        return f"{what} ({self.summary})"
+
+    @property
+    def finish_command(self) -> str:
+        """What finishes its merge once the conflicts are resolved and staged."""
+        if self.verb in ("upgrade", "update"):
+            return f"mlops-scaffold {self.verb}"
+        return "git commit"
 
 
 @dataclass(frozen=True)

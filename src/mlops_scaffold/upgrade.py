@@ -66,7 +66,7 @@ class Plan:
 
     @property
     def summary(self) -> str:
-        if self.verb == "upgrade":
+        if self.from_level != self.to_level:
             return f"level {self.from_level} -> {self.to_level}"
         return f"level {self.to_level}"
 
@@ -119,12 +119,24 @@ def plan_upgrade(path: Path, to_level: int | None, data: Mapping[str, Any]) -> P
             "supported, because they would delete files the team may rely on; "
             "revert the upgrade commit with git instead"
         )
-    if target_level == current.level:
-        raise ScaffoldError(
-            f"the project is already at level {current.level}; pass a higher --to, or use "
-            "`mlops-scaffold update` to bring in newer templates at the same level"
-        )
+    if target_level == current.level and to_level is not None:
+        return _already_there(repo, state, current.level)
     return _plan(repo, state, current, target_level, data, verb="upgrade")
+
+
+def _already_there(repo: Repo, state: TemplateState, level: int) -> Plan:
+    """`upgrade --to N` at level N has nothing to do, so that retrying it is safe."""
+    return Plan(
+        repo=repo,
+        verb="upgrade",
+        from_level=level,
+        to_level=level,
+        step=MERGE,
+        tip=state.tip,
+        parent=state.tip,
+        tree=repo.tree_of(state.tip),
+        changes=[],
+    )
 
 
 def plan_update(path: Path, data: Mapping[str, Any]) -> Plan:
@@ -220,7 +232,7 @@ def _unfinished(repo: Repo, state: TemplateState, verb: str) -> Plan | None:
     if pending is not None and pending.verb != verb:
         raise ScaffoldError(
             f"an interrupted {pending.description} is in progress; finish it with "
-            f"`mlops-scaffold {pending.verb}`, or undo it with `git merge --abort`"
+            f"`{pending.finish_command}`, or undo it with `git merge --abort`"
         )
     if pending is not None:
         return _finishing(repo, state, pending, FINISH)
