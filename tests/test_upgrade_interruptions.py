@@ -1,6 +1,7 @@
 """Whatever stops an upgrade or update, at whichever git call, the project can be retried.
 
-For every git call k of `upgrade` and of `update`, and for each way to stop there
+For every git call k of `upgrade`, of `update`, and of the `upgrade` that finishes a
+merge whose conflicts the team resolved, and for each way to stop there
 (kill -9 after the call, the call failing as on a full disk, Ctrl-C during it), the
 test checks the team's branch, index and files, what `status` says, and that running
 the same command again completes it, with the result of an uninterrupted run.
@@ -30,16 +31,18 @@ TEAM_NOTE = "Our notes.\n"
 class Scenario:
     args: list[str]  # the command, without the project path
     level_after: int
+    resolved_conflict: bool = False  # start from a conflicted merge the team resolved
 
 
 SCENARIOS = {
     "upgrade": Scenario(["upgrade", "--to", "1"], level_after=1),
     "update": Scenario(["update", "--data", "description=Predicts churn"], level_after=0),
+    "finish": Scenario(["upgrade", "--to", "1"], level_after=1, resolved_conflict=True),
 }
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def team_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A level-0 project with one commit of team work (so the merge is a real merge)."""
     project = tmp_path_factory.mktemp("pristine") / "demo"
     create_project(project, {"level": 0}, interactive=False)
@@ -47,6 +50,19 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
         readme.write(TEAM_NOTE)
     (project / "mine.py").write_text("x = 1\n")
     commit_all(project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def resolved_project(team_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An upgrade stopped on a README conflict, which the team resolved and staged."""
+    project = copy(team_project, tmp_path_factory.mktemp("resolved") / "demo")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("level 0", "level zero"))
+    commit_all(project)
+    assert CliRunner().invoke(app, ["upgrade", str(project)]).exit_code == 1
+    readme.write_text(readme.read_text().split("<<<<<<<")[0] + TEAM_NOTE)
+    git(project, "add", "README.md")
     return project
 
 
@@ -78,13 +94,14 @@ def check_stopped_state(project: Path, expected: Expected, scenario: Scenario) -
     """Nothing half-done: the project is as before, or has the finished merge (True)."""
     after = snapshot(project)
     assert after.head == expected.before.head, "the current branch changed"
-    assert after.status == "", f"the working tree or index is not clean:\n{after.status}"
     head_tree = git(project, "rev-parse", "HEAD^{tree}").strip()
     if after.refs == expected.before.refs:
         assert after.files == expected.before.files
         assert after.index == expected.before.index
+        assert after.status == expected.before.status
     else:
         assert head_tree == expected.head_tree, "a merge other than the expected one"
+        assert after.status == "", f"the working tree or index is not clean:\n{after.status}"
     report = project_status(project)
     assert report.deleted == [], report
     assert report.modified == ["README.md"], report
@@ -108,13 +125,15 @@ def check_finished(project: Path, expected: Expected, scenario: Scenario) -> Non
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_every_git_call_can_be_interrupted_and_retried(
-    pristine: Path, tmp_path: Path, name: str, mode: str
+    team_project: Path, resolved_project: Path, tmp_path: Path, name: str, mode: str
 ) -> None:
     scenario = SCENARIOS[name]
+    pristine = resolved_project if scenario.resolved_conflict else team_project
     expected = expected_result(pristine, tmp_path, scenario)
     faulty = FaultyGit(tmp_path / "faulty-git")
     calls = faulty.run([*scenario.args, str(copy(pristine, tmp_path / "count"))], tmp_path).calls
-    assert any(call.startswith("merge ") for call in calls), calls
+    step = "commit " if scenario.resolved_conflict else "merge "
+    assert any(call.startswith(step) for call in calls), calls
 
     for k in range(1, len(calls) + 1):
         project = copy(pristine, tmp_path / f"at{k}")
@@ -127,7 +146,7 @@ def test_every_git_call_can_be_interrupted_and_retried(
         if mode == "interrupt" and run.returncode != 0:
             assert run.returncode == 130 and "interrupted" in run.output, f"{where}: {run}"
         merged = check_stopped_state(project, expected, scenario)
-        if run.calls[k - 1].startswith("merge "):
+        if run.calls[k - 1].startswith(step):
             # kill -9 after the merge leaves it to be recorded; Ctrl-C waits for both
             assert merged == (mode != "fail"), where
             template = git(project, "rev-parse", f"{TEMPLATE_REF}^{{tree}}").strip()
