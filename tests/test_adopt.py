@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -12,6 +13,7 @@ from mlops_scaffold.create import create_project
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF
 from mlops_scaffold.status import project_status
 from tests.conftest import Generate
+from tests.support.git_faults import FaultyGit
 from tests.support.repo_state import commit_all, git, snapshot
 
 runner = CliRunner()
@@ -25,6 +27,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 def no_git_project_committed_later(tmp_path: Path) -> Path:
     project = tmp_path / "churn"
+    tmp_path.mkdir(exist_ok=True)
     create_project(project, {"level": 0}, use_git=False)
     with (project / "README.md").open("a") as readme:
         readme.write(TEAM_NOTE)
@@ -91,3 +94,30 @@ def test_adopt_refuses_uncommitted_changes(tmp_path: Path) -> None:
     code, out = cli("adopt", str(project))
     assert code == 2 and "uncommitted changes (notes.md)" in out, out
     assert git(project, "branch", "--list", TEMPLATE_BRANCH) == ""
+
+
+def test_adopt_killed_at_any_git_call_is_finished_by_running_it_again(tmp_path: Path) -> None:
+    pristine = no_git_project_committed_later(tmp_path / "pristine")
+    faulty = FaultyGit(tmp_path / "faulty-git")
+    calls = faulty.run(["adopt", str(copy(pristine, tmp_path / "count"))], tmp_path).calls
+    assert any(call.startswith("merge ") for call in calls), calls
+    for k in range(1, len(calls) + 1):
+        project = copy(pristine, tmp_path / f"at{k}")
+        tree = git(project, "rev-parse", "HEAD^{tree}")
+        run = faulty.run(["adopt", str(project)], tmp_path, at=k, mode="kill")
+        assert run.killed, run
+        assert git(project, "rev-parse", "HEAD^{tree}") == tree
+        assert git(project, "status", "--porcelain") == ""
+        if project_status(project).template_branch_missing:
+            assert "`mlops-scaffold adopt`" in project_status(project).restore
+            code, out = cli("adopt", str(project))
+            assert code == 0, f"retry after a kill at call {k} ({run.calls[k - 1]}): {out}"
+        assert git(project, "rev-parse", "HEAD^{tree}") == tree
+        assert git(project, "rev-parse", f"{TEMPLATE_REF}^{{tree}}")
+        git(project, "merge-base", "--is-ancestor", TEMPLATE_REF, "HEAD")
+        assert cli("upgrade", str(project), "--dry-run")[0] == 0
+
+
+def copy(source: Path, dest: Path) -> Path:
+    shutil.copytree(source, dest, symlinks=True)
+    return dest
