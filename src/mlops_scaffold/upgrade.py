@@ -284,7 +284,7 @@ def _plan(
         target = render(Path(scratch), render_data)
         tree = repo.tree_from_folder(Path(scratch))
     # The newest render this branch has: the base of the merge and of the no-op test.
-    base = (state.unrecorded.commit if state.unrecorded else None) or state.merged or state.tip
+    base = state.merged or state.tip
     changes = repo.changes(repo.tree_of(base), tree)
     _refuse_to_overwrite_untracked(repo, changes)
     parent = base if state.unrecorded else state.tip
