@@ -485,3 +485,13 @@ def test_a_template_branch_ahead_of_the_project_is_merged_not_reported_deleted(
     assert code == 0 and "Upgrade done (level 0 -> 1)" in out, out
     assert git(project, "rev-parse", TEMPLATE_REF).strip() == stuck
     assert AnswersFile.read(project).level == 1
+
+
+def test_upgrade_merges_whatever_merge_ff_the_team_configured(generate: Generate) -> None:
+    project = generate(0)
+    git(project, "config", "merge.ff", "only")
+    (project / "notes.md").write_text("ours\n")
+    commit_all(project)
+    code, out = cli("upgrade", str(project))
+    assert code == 0, out
+    assert AnswersFile.read(project).level == 1

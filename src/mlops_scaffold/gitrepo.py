@@ -197,7 +197,8 @@ class Repo:
         """
         extra = ["--allow-unrelated-histories"] if allow_unrelated else []
         extra += ["--strategy=ours"] if keep_ours else []
-        result = self.run("merge", "--no-edit", *extra, "-m", message, ref, check=False)
+        # --ff overrides a `merge.ff = only` the user may have configured
+        result = self.run("merge", "--ff", "--no-edit", *extra, "-m", message, ref, check=False)
         if result.returncode == 0:
             return True
         if self.unmerged_paths():
