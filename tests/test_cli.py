@@ -209,3 +209,18 @@ def test_a_package_name_derived_from_the_folder_is_validated(tmp_path: Path) -> 
     assert code == 2
     assert_one_line_error(out, "cannot start with a digit", "--data")
     assert tree(tmp_path) == []
+
+
+def test_the_next_step_is_shell_quoted(tmp_path: Path) -> None:
+    dest = tmp_path / "churn app"
+    code, out = invoke("new", str(dest), "--level", "0", "--defaults")
+    assert code == 0, out
+    assert f"Next: cd '{dest}' && make install && make run" in out
+
+
+def test_every_command_group_reports_errors_the_same_way(tmp_path: Path) -> None:
+    """Errors are handled in one place: each command prints one line and exits 2."""
+    for command in ("upgrade", "update", "status", "adopt"):
+        code, out = invoke(command, str(tmp_path))
+        assert code == 2, (command, out)
+        assert_one_line_error(out)

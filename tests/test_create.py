@@ -83,7 +83,6 @@ def test_a_file_both_sides_have_is_a_conflict_and_abort_restores(hosted_clone: P
     assert "README.md" in out and "git merge --abort" in out
     assert "Our hosted README." in (hosted_clone / "README.md").read_text()
     git(hosted_clone, "merge", "--abort")
-    git(hosted_clone, "branch", "-D", TEMPLATE_BRANCH)
     after = snapshot(hosted_clone)
     assert (after.files, after.status, after.index, after.head) == (
         before.files,
@@ -91,6 +90,25 @@ def test_a_file_both_sides_have_is_a_conflict_and_abort_restores(hosted_clone: P
         before.index,
         before.head,
     )
+    # the template branch is created only once the merge commit exists
+    branches = git(hosted_clone, "branch", "--list", TEMPLATE_BRANCH)
+    assert branches == ""
+
+
+def test_a_resolved_conflict_is_recorded_by_adopt_and_upgrades_work(hosted_clone: Path) -> None:
+    (hosted_clone / "README.md").write_text("# churn\nOur hosted README.\n")
+    commit_all(hosted_clone, "Add README")
+    code, out = cli("new", str(hosted_clone), "--defaults", "--force")
+    assert code == 1 and "mlops-scaffold adopt" in out, out
+    git(hosted_clone, "checkout", "--ours", "README.md")
+    git(hosted_clone, "add", "README.md")
+    git(hosted_clone, "commit", "--no-edit", "-q")
+    code, out = cli("adopt", str(hosted_clone))
+    assert code == 0, out
+    # the adopted render is the merge base: only the README the team replaced conflicts
+    outcome = apply(plan_upgrade(hosted_clone, None, {}))
+    assert outcome.conflicts == ["README.md"]
+    assert (hosted_clone / "src" / "churn" / "train.py").is_file()
 
 
 def test_refuses_an_uncommitted_file_the_template_writes(hosted_clone: Path) -> None:

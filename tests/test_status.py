@@ -49,12 +49,29 @@ def test_json_output(generate: Generate) -> None:
     assert data["modified"] == []
 
 
-def test_missing_template_branch_is_reported(generate: Generate) -> None:
+def test_missing_template_branch_advises_fetching_from_a_remote_that_has_it(
+    generate: Generate, tmp_path: Path
+) -> None:
+    project = generate(0)
+    hosted = tmp_path / "hosted.git"
+    git(tmp_path, "clone", "-q", "--bare", str(project), str(hosted))
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--single-branch", str(hosted), str(clone))
+    result = runner.invoke(app, ["status", str(clone)])
+    assert result.exit_code == 0
+    advice = f"git fetch origin {TEMPLATE_BRANCH}:{TEMPLATE_BRANCH}"
+    assert advice in result.output
+    git(clone, "fetch", "-q", "origin", f"{TEMPLATE_BRANCH}:{TEMPLATE_BRANCH}")  # it works
+    assert not project_status(clone).template_branch_missing
+
+
+def test_missing_template_branch_without_a_remote_advises_adopting(generate: Generate) -> None:
     project = generate(0)
     git(project, "branch", "-D", TEMPLATE_BRANCH)
     result = runner.invoke(app, ["status", str(project)])
     assert result.exit_code == 0
-    assert f"git fetch origin {TEMPLATE_BRANCH}:{TEMPLATE_BRANCH}" in result.output
+    assert "git fetch" not in result.output
+    assert "`mlops-scaffold adopt`" in result.output
     assert project_status(project).template_branch_missing
 
 

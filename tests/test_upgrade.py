@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from mlops_scaffold.answers import ANSWERS_FILE, AnswersFile
 from mlops_scaffold.cli import app
 from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF
 from mlops_scaffold.levels import templates_root
+from mlops_scaffold.status import project_status
 from mlops_scaffold.upgrade import apply, plan_update, plan_upgrade, preview
 from tests.conftest import Generate
 from tests.support.repo_state import commit_all, git, snapshot
@@ -88,7 +90,7 @@ def test_dry_run_predicts_conflicts(generate: Generate) -> None:
     commit_all(project)
     before = snapshot(project)
     code, out = cli("upgrade", str(project), "--dry-run")
-    assert code == 0, out
+    assert code == 1, out  # as the real run would
     assert "The merge would conflict in: README.md" in out
     assert snapshot(project) == before
 
@@ -109,7 +111,7 @@ def test_failure_while_committing_moves_no_branch(
     assert snapshot(project) == before
 
 
-def test_failure_before_the_merge_rolls_the_template_branch_back(
+def test_failure_before_the_merge_moves_no_branch(
     generate: Generate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = generate(0)
@@ -190,14 +192,19 @@ def test_refuses_a_downgrade(generate: Generate) -> None:
     refuse(project, "upgrade", str(project), "--to", "1", message="downgrades are not supported")
 
 
-def test_refuses_the_same_level(generate: Generate) -> None:
+def test_upgrading_to_the_current_level_does_nothing(generate: Generate) -> None:
+    """`upgrade --to N` is safe to retry: at level N it has nothing to do."""
     project = generate(1)
-    refuse(project, "upgrade", str(project), "--to", "1", message="already at level 1")
+    before = snapshot(project)
+    code, out = cli("upgrade", str(project), "--to", "1")
+    assert code == 0, out
+    assert "Already up to date (level 1); nothing to do." in out
+    assert snapshot(project) == before
 
 
 def test_refuses_above_the_highest_level(generate: Generate) -> None:
     project = generate(1)
-    refuse(project, "upgrade", str(project), "--to", "4", message="above the highest level, 3")
+    refuse(project, "upgrade", str(project), "--to", "4", message="--to must be one of 0, 1, 2, 3")
 
 
 def test_refuses_upgrading_past_level_3(generate: Generate) -> None:
@@ -207,18 +214,13 @@ def test_refuses_upgrading_past_level_3(generate: Generate) -> None:
 
 def test_refuses_a_non_numeric_target(generate: Generate) -> None:
     project = generate(0)
-    refuse(project, "upgrade", str(project), "--to", "max", message="--to must be a level number")
+    refuse(project, "upgrade", str(project), "--to", "max", message="--to must be one of 0, 1")
 
 
 def test_refuses_without_the_template_branch(generate: Generate) -> None:
     project = generate(0)
     git(project, "branch", "-D", TEMPLATE_BRANCH)
-    refuse(
-        project,
-        "upgrade",
-        str(project),
-        message=f"git fetch origin {TEMPLATE_BRANCH}:{TEMPLATE_BRANCH}",
-    )
+    refuse(project, "upgrade", str(project), message="`mlops-scaffold adopt`")
 
 
 def test_refuses_during_a_merge(generate: Generate) -> None:
@@ -227,7 +229,19 @@ def test_refuses_during_a_merge(generate: Generate) -> None:
     readme.write_text(readme.read_text().replace("level 0", "level zero"))
     commit_all(project)
     assert cli("upgrade", str(project))[0] == 1
-    refuse(project, "update", str(project), message="a merge is in progress")
+    refuse(project, "update", str(project), message="an interrupted upgrade (level 0 -> 1)")
+
+
+def test_refuses_during_a_merge_of_the_teams_own(generate: Generate) -> None:
+    project = generate(0)
+    git(project, "checkout", "-q", "-b", "side")
+    (project / "README.md").write_text("side\n")
+    commit_all(project)
+    git(project, "checkout", "-q", "-")
+    (project / "README.md").write_text("main\n")
+    commit_all(project)
+    subprocess.run(["git", "merge", "side"], cwd=project, capture_output=True, check=False)
+    refuse(project, "upgrade", str(project), message="a merge is in progress")
 
 
 def test_refuses_an_unknown_data_key(generate: Generate) -> None:
@@ -374,3 +388,110 @@ def test_dry_run_with_a_git_too_old_to_predict_conflicts(
     assert code == 0, out
     assert "cannot be predicted with this git" in out
     assert snapshot(project) == before
+
+
+# -- interrupted upgrades -----------------------------------------------------
+
+
+def conflicting_project(generate: Generate) -> Path:
+    """A level-0 project whose README edit conflicts with the level-1 README."""
+    project = generate(0)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("level 0", "level zero"))
+    commit_all(project)
+    return project
+
+
+def test_after_merge_abort_the_upgrade_is_retried_not_reported_done(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    tip = git(project, "rev-parse", TEMPLATE_REF)
+    code, out = cli("upgrade", str(project))
+    assert code == 1 and "README.md" in out
+    assert git(project, "rev-parse", TEMPLATE_REF) == tip  # moves only with the merge commit
+    git(project, "merge", "--abort")
+
+    report = project_status(project)
+    assert (report.level, report.unfinished, report.deleted) == (0, "", [])
+    assert report.modified == ["README.md"]
+    code, out = cli("upgrade", str(project), "--dry-run")
+    assert code == 1 and "The merge would conflict in: README.md" in out
+    code, out = cli("upgrade", str(project))
+    assert code == 1, out
+    assert "The upgrade (level 0 -> 1) stopped on conflicts in:\n  README.md\n" in out
+
+
+def test_status_during_a_conflicted_upgrade_says_how_to_finish(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    assert cli("upgrade", str(project))[0] == 1
+    report = project_status(project)
+    assert report.level == 0
+    assert report.deleted == []
+    assert report.modified == ["README.md"]
+    assert "upgrade (level 0 -> 1) is unfinished (stopped on conflicts in README.md)" in (
+        report.unfinished
+    )
+    assert "git merge --abort" in report.unfinished
+    code, out = cli("status", str(project))
+    assert code == 0 and "Unfinished: the upgrade" in out
+
+
+def test_rerunning_stops_on_the_same_conflicts_then_finishes(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    assert cli("upgrade", str(project))[0] == 1
+    code, out = cli("upgrade", str(project))
+    assert code == 1, out
+    assert "stopped on conflicts in:\n  README.md\n" in out
+    (project / "README.md").write_text("resolved\n")
+    git(project, "add", "README.md")
+    code, out = cli("upgrade", str(project))
+    assert code == 0, out
+    assert "Finishing the interrupted upgrade (level 0 -> 1)." in out
+    assert AnswersFile.read(project).level == 1
+    assert git(project, "rev-parse", TEMPLATE_REF) == git(project, "rev-parse", "HEAD^2")
+    assert git(project, "status", "--porcelain") == ""
+    assert (project / "README.md").read_text() == "resolved\n"
+    assert project_status(project).unfinished == ""
+
+
+def test_a_merge_the_team_committed_is_recorded_by_the_next_run(generate: Generate) -> None:
+    project = conflicting_project(generate)
+    assert cli("upgrade", str(project))[0] == 1
+    (project / "README.md").write_text("resolved\n")
+    git(project, "add", "README.md")
+    git(project, "commit", "-q", "--no-edit")
+    report = project_status(project)
+    assert report.level == 1 and report.deleted == [] and report.modified == ["README.md"]
+    assert "merged but not yet recorded" in report.unfinished
+    code, out = cli("upgrade", str(project), "--to", "1")
+    assert code == 0 and "Finishing the interrupted upgrade (level 0 -> 1)." in out
+    assert git(project, "rev-parse", TEMPLATE_REF) == git(project, "rev-parse", "HEAD^2")
+    assert project_status(project).unfinished == ""
+    code, out = cli("upgrade", str(project))  # the next one goes on (our README conflicts)
+    assert code == 1 and "The upgrade (level 1 -> 2) stopped on conflicts" in out, out
+
+
+def test_a_template_branch_ahead_of_the_project_is_merged_not_reported_deleted(
+    generate: Generate,
+) -> None:
+    """The state an older mlops-scaffold left after a conflict and `git merge --abort`."""
+    project = generate(0)
+    plan = plan_upgrade(project, None, {})
+    stuck = plan.repo.commit_tree(plan.tree, [plan.tip], "Upgrade demo from level 0 to 1")
+    git(project, "update-ref", TEMPLATE_REF, stuck)
+    report = project_status(project)
+    assert (report.level, report.deleted, report.modified) == (0, [], [])
+    assert "has a render that this branch has not merged" in report.unfinished
+    code, out = cli("upgrade", str(project))
+    assert code == 0 and "Upgrade done (level 0 -> 1)" in out, out
+    assert git(project, "rev-parse", TEMPLATE_REF).strip() == stuck
+    assert AnswersFile.read(project).level == 1
+
+
+def test_upgrade_merges_whatever_merge_ff_the_team_configured(generate: Generate) -> None:
+    project = generate(0)
+    git(project, "config", "merge.ff", "only")
+    (project / "notes.md").write_text("ours\n")
+    commit_all(project)
+    code, out = cli("upgrade", str(project))
+    assert code == 0, out
+    assert AnswersFile.read(project).level == 1

@@ -19,8 +19,16 @@ from typing import Any
 from mlops_scaffold import __version__
 from mlops_scaffold.answers import AnswersFile, resolve_answers
 from mlops_scaffold.errors import ScaffoldError
-from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF, Repo, require_git
+from mlops_scaffold.gitrepo import (
+    TEMPLATE_BRANCH,
+    TEMPLATE_REF,
+    Repo,
+    files_in_the_way,
+    require_git,
+    shorten,
+)
 from mlops_scaffold.render import render
+from mlops_scaffold.template_branch import render_message
 
 NAME_MAX = 255
 """Bytes in one path component on the usual file systems (ext4, APFS, NTFS)."""
@@ -39,6 +47,7 @@ class NewProject:
     conflicts: tuple[str, ...] = ()
     next_step: str = ""
     """The shell command to run next, quoted for a path with spaces or special characters."""
+    template_branch: str = TEMPLATE_BRANCH
 
 
 def create_project(
@@ -62,9 +71,12 @@ def create_project(
     try:
         rendered = render(scratch, answers)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
-        message = (
+        message = render_message(
             f"Generate {rendered.answers['project_name']} at level {rendered.level} "
-            f"(mlops-scaffold {__version__})"
+            f"(mlops-scaffold {__version__})",
+            "new",
+            rendered.level,
+            rendered.level,
         )
         if adopt:
             project = _add_to_repository(Repo(dest), scratch, rendered, files, message)
@@ -106,40 +118,32 @@ def _add_to_repository(
     """Commit the render as the template branch's root and merge it into the current branch.
 
     Used for an existing repository (e.g. a fresh clone of a hosted one): its history is
-    kept, a file both sides have becomes an ordinary merge conflict, and a failure before
-    the merge leaves the repository as it was.
+    kept, and a file both sides have becomes an ordinary merge conflict. As in upgrades, the
+    render is merged by its hash and the template branch is created only once the merge
+    commit exists: an aborted merge leaves the repository as it was, and after a resolved
+    one `mlops-scaffold adopt` records the branch from the render in history.
     """
     tracked = set(repo.files_in("HEAD")) if repo.rev("HEAD") else set()
-    exposed = sorted(
-        str(p.relative_to(scratch))
-        for p in scratch.rglob("*")
-        if not p.is_dir()
-        and str(p.relative_to(scratch)) not in tracked
-        and (repo.path / p.relative_to(scratch)).exists()
-    )
+    incoming = [str(p.relative_to(scratch)) for p in scratch.rglob("*") if not p.is_dir()]
+    exposed = files_in_the_way(repo.path, incoming, tracked)
     if exposed:
-        shown = ", ".join(exposed[:5]) + (" ..." if len(exposed) > 5 else "")
         raise ScaffoldError(
-            f"{repo.path} has uncommitted files the template writes ({shown}); "
+            f"{repo.path} has uncommitted files the template writes ({shorten(exposed)}); "
             "commit them or move them aside and retry"
         )
-    commit = repo.commit_tree(repo.tree_from_folder(scratch), [], message)
-    repo.update_ref(TEMPLATE_REF, commit)
-    try:
-        merged = repo.merge(
-            TEMPLATE_BRANCH,
-            f"Add the project generated at level {answers.level} ({TEMPLATE_BRANCH})",
-            allow_unrelated=True,
-        )
-    except BaseException:
-        if not repo.merge_in_progress():
-            repo.delete_ref(TEMPLATE_REF, commit)
-        raise
+    render = repo.commit_tree(repo.tree_from_folder(scratch), [], message)
+    merged = repo.merge(
+        render,
+        f"Add the project generated at level {answers.level} ({TEMPLATE_BRANCH})",
+        allow_unrelated=True,
+    )
+    if merged:
+        repo.update_ref(TEMPLATE_REF, render)
     return NewProject(
         path=repo.path,
         answers=answers,
         files=files,
-        commit=repo.rev("HEAD") if merged else commit,
+        commit=repo.rev("HEAD") if merged else render,
         branch=repo.current_branch(),
         adopted=True,
         conflicts=() if merged else tuple(repo.unmerged_paths()),
@@ -215,15 +219,12 @@ def _move_into_place(scratch: Path, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         scratch.rename(dest)
         return
-    clashes = sorted(
-        str(p.relative_to(scratch))
-        for p in scratch.rglob("*")
-        if not p.is_dir() and (dest / p.relative_to(scratch)).exists()
-    )
+    incoming = [str(p.relative_to(scratch)) for p in scratch.rglob("*") if not p.is_dir()]
+    clashes = files_in_the_way(dest, incoming, tracked=())
     if clashes:
-        shown = ", ".join(clashes[:5]) + (" ..." if len(clashes) > 5 else "")
         raise ScaffoldError(
-            f"{dest} already has files the template writes ({shown}); move them aside and retry"
+            f"{dest} already has files the template writes ({shorten(clashes)}); "
+            "move them aside and retry"
         )
     for entry in scratch.iterdir():
         _merge_move(entry, dest / entry.name)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,10 +71,12 @@ class Repo:
             text=True,
             input=input,
             check=False,
+            # Inside `deferred_interrupt`, out of the terminal's process group: Ctrl-C
+            # reaches mlops-scaffold only, and git runs to the end.
+            start_new_session=bool(_shielded),
         )
         if check and result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
+            raise _failed(args[0], result)
         return result
 
     def out(self, *args: str) -> str:
@@ -84,11 +89,25 @@ class Repo:
         return Path(result.stdout.strip()) if result.returncode == 0 else None
 
     def rev(self, ref: str) -> str | None:
+        """The commit `ref` names, or None when there is none (exit 1); other failures raise."""
         result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-        return result.stdout.strip() if result.returncode == 0 else None
+        if result.returncode == 1:
+            return None
+        if result.returncode != 0:
+            raise _failed("rev-parse", result)
+        return result.stdout.strip()
 
     def current_branch(self) -> str:
         return self.out("symbolic-ref", "--short", "HEAD")
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """Their best common ancestor, or None when their histories are unrelated."""
+        result = self.run("merge-base", one, other, check=False)
+        if result.returncode == 1:
+            return None
+        if result.returncode != 0:
+            raise _failed("merge-base", result)
+        return result.stdout.strip()
 
     def tree_of(self, commit: str) -> str:
         return self.out("rev-parse", f"{commit}^{{tree}}")
@@ -169,16 +188,87 @@ class Repo:
         self.update_ref("HEAD", commit, head)
         return commit
 
-    def merge(self, ref: str, message: str, *, allow_unrelated: bool = False) -> bool:
-        """Merge `ref` into the current branch; False when it stopped on conflicts."""
+    def merge(
+        self, ref: str, message: str, *, allow_unrelated: bool = False, keep_ours: bool = False
+    ) -> bool:
+        """Merge `ref` into the current branch; False when it stopped on conflicts.
+
+        `keep_ours` records `ref` as merged without taking any of its changes (`-s ours`).
+        """
         extra = ["--allow-unrelated-histories"] if allow_unrelated else []
-        result = self.run("merge", "--no-edit", *extra, "-m", message, ref, check=False)
+        extra += ["--strategy=ours"] if keep_ours else []
+        # --ff overrides a `merge.ff = only` the user may have configured
+        result = self.run("merge", "--ff", "--no-edit", *extra, "-m", message, ref, check=False)
         if result.returncode == 0:
             return True
         if self.unmerged_paths():
             return False
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise GitError(f"git merge failed: {detail[-1] if detail else 'no output'}")
+        raise _failed("merge", result)
+
+    def commit_merge(self) -> str:
+        """Conclude a merge whose conflicts are resolved and staged, with git's message."""
+        self.run("commit", "--no-edit", "--quiet")
+        return self.out("rev-parse", "HEAD")
+
+    def remote_with_branch(self, branch: str) -> str | None:
+        """A remote that has `branch`: its remote-tracking ref, else asked (no password prompt)."""
+        remotes = self.out("remote").splitlines()
+        for remote in remotes:
+            if self.rev(f"refs/remotes/{remote}/{branch}") is not None:
+                return remote
+        for remote in remotes:
+            result = self.run(
+                "ls-remote", "--exit-code", "--heads", remote, branch,
+                env={"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes"},
+                check=False,
+            )  # fmt: skip
+            if result.returncode == 0:
+                return remote
+        return None
+
+
+_shielded: list[bool] = []
+
+
+@contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, so that a merge git has started is also recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    _shielded.append(True)
+    try:
+        yield
+    finally:
+        _shielded.pop()
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def files_in_the_way(root: Path, incoming: Iterable[str], tracked: Collection[str]) -> list[str]:
+    """The paths of `incoming` that exist under `root` but are not in `tracked`.
+
+    The one rule for every writer of template files: such a file is untracked or
+    ignored, nothing keeps a copy of it, and `git merge` or a move would replace it.
+    """
+    return sorted(
+        path
+        for path in incoming
+        if path not in tracked and ((root / path).exists() or (root / path).is_symlink())
+    )
+
+
+def shorten(paths: Sequence[str], limit: int = 5) -> str:
+    """`a, b, c ...`: the first `limit` paths of a list, for one-line messages."""
+    return ", ".join(paths[:limit]) + (" ..." if len(paths) > limit else "")
+
+
+def _failed(command: str, result: subprocess.CompletedProcess[str]) -> GitError:
+    detail = (result.stderr or result.stdout).strip().splitlines()
+    return GitError(f"git {command} failed: {detail[-1] if detail else 'no output'}")
 
 
 def _identity_env() -> dict[str, str]:

@@ -90,6 +90,8 @@ def _layer(venv: Path, base: Path) -> None:
         if first.startswith(shebang):  # python, python3 ... are links, not scripts
             target.write_bytes(f"#!{venv / 'bin' / 'python'}".encode() + sep + rest)
             target.chmod(0o755)
+        elif os.access(script, os.X_OK) and not first.startswith(b"#!"):
+            target.symlink_to(script)  # a compiled tool (ruff, uv): it needs no interpreter
 
 
 def _site_packages(venv: Path) -> Path:
