@@ -37,6 +37,17 @@ def test_reports_team_changes_but_not_team_files(generate: Generate) -> None:
     report = project_status(project)
     assert report.modified == ["Makefile", "README.md"]
     assert report.deleted == ["models/.gitkeep"]
+    assert report.uncommitted == ["Makefile"]
+
+
+def test_names_uncommitted_files_that_would_stop_an_upgrade(generate: Generate) -> None:
+    project = generate(1)
+    (project / "notes.txt").write_text("todo\n")
+    (project / "mlflow.db").write_text("ignored\n")  # ignored: not listed
+    result = runner.invoke(app, ["status", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "Uncommitted files: 1 (commit them, or add them to .gitignore" in result.output
+    assert "  ? notes.txt" in result.output and "mlflow.db" not in result.output
 
 
 def test_json_output(generate: Generate) -> None:

@@ -28,6 +28,7 @@ class Status:
     unfinished: str  # an interrupted upgrade or update, and how to finish or undo it
     modified: list[str]
     deleted: list[str]
+    uncommitted: list[str]  # changed or untracked, not ignored: upgrades wait for these
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +70,7 @@ def project_status(path: Path) -> Status:
         unfinished=where.unfinished,
         modified=sorted(set(modified)),
         deleted=deleted,
+        uncommitted=repo.dirty_paths(),
     )
 
 

@@ -197,6 +197,13 @@ def status(
     typer.echo(f"Template files deleted by the team: {len(report.deleted)}")
     for name in report.deleted:
         typer.echo(f"  D {name}")
+    if report.uncommitted:
+        typer.echo(
+            f"Uncommitted files: {len(report.uncommitted)} (commit them, or add them to "
+            ".gitignore, before `upgrade` or `update`)"
+        )
+        for name in report.uncommitted:
+            typer.echo(f"  ? {name}")
 
 
 def adopt(path: PathArgument = Path(".")) -> None:
