@@ -184,7 +184,8 @@ def test_pyproject_targets_the_chosen_python(copie: Any) -> None:
     project = render_layer0(copie, python_version="3.12")
     pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
     assert pyproject["project"]["requires-python"] == ">=3.12"
-    assert pyproject["tool"]["ruff"]["target-version"] == "py312"
+    # ruff takes its target from requires-python (repo-review RF002): no second place to drift
+    assert "target-version" not in pyproject["tool"]["ruff"]
 
 
 def test_makefile_targets_and_executed_notebook_location(copie: Any) -> None:

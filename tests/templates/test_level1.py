@@ -186,7 +186,7 @@ def test_tracking_defaults_to_sqlite_in_the_project(project: Path) -> None:
 def test_makefile_level1_targets(project: Path) -> None:
     makefile = (project / "Makefile").read_text(encoding="utf-8")
     recipes = dict(re.findall(r"^([a-z-]+):.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE))
-    assert recipes["pipeline"].strip() == "dvc repro"
+    assert recipes["pipeline"].strip() == "dvc repro $(STAGE)"
     assert f"-m {PACKAGE}.promote" in recipes["promote"]
     assert f"-m {PACKAGE}.predict --input $(INPUT) --output $(OUTPUT)" in recipes["predict"]
     assert "--backend-store-uri sqlite:///mlflow.db" in recipes["mlflow-ui"]
