@@ -16,7 +16,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def test_level0_project_runs_end_to_end(generate: Generate) -> None:
-    project = generate(0, "churn-demo", package_name="churn_demo")
+    project = generate(0, "churn demo", package_name="churn_demo")  # a space: paths are quoted
     venv = project_venv(project)
 
     make(project, "test", venv)

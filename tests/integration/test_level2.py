@@ -23,7 +23,7 @@ def error_fields(answer: serving.Answer) -> list[str]:
 
 
 def test_level2_project_serves_over_http(generate: Generate, tmp_path: Path) -> None:
-    project = generate(2, "credit-api", package_name=PACKAGE)
+    project = generate(2, "credit api", package_name=PACKAGE)  # a space: paths are quoted
     venv = project_venv(project)
 
     make(project, "pipeline", venv)

@@ -30,7 +30,7 @@ PACKAGE = "drift_watch"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("level3") / "drift-watch"
+    dest = tmp_path_factory.mktemp("level3") / "drift watch"  # a space: paths are quoted
     create_project(dest, {"level": 3, "package_name": PACKAGE}, interactive=False)
     return dest
 

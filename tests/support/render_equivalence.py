@@ -101,3 +101,29 @@ def _first_difference(old: bytes, new: bytes) -> str:
             return f"line {number}: {a!r} became {b!r}"
     shorter = min(len(old_lines), len(new_lines))
     return f"after line {shorter}: {len(old_lines)} lines became {len(new_lines)}"
+
+
+def render_layer_by_layer(templates: Path, level: int, ci_provider: str) -> Snapshot:
+    """The reference for the one-pass render: copier once per layer, as the engine did
+    before `compose` (each layer into its own folder, then their union)."""
+    import copier
+
+    from mlops_scaffold.answers import resolve_answers, template_data
+
+    answers = resolve_answers({"level": level, "ci_provider": ci_provider}, root=templates)
+    union: Snapshot = {}
+    with tempfile.TemporaryDirectory(prefix="mlops-scaffold-layers-") as scratch:
+        for layer in range(level + 1):
+            out = Path(scratch) / f"level{layer}"
+            copier.run_copy(
+                str(templates),
+                str(out),
+                data=template_data(answers, layer, templates),
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+            )
+            layer_files = snapshot(out)
+            assert not union.keys() & layer_files.keys(), "a path with two owning layers"
+            union |= layer_files
+    return union
