@@ -24,6 +24,7 @@ from tests.support import checkers
 
 LEVEL3_PYTHON = (
     "predictions.py",
+    "decision_log.py",
     "telemetry.py",
     "monitor.py",
     "retrain.py",
@@ -80,6 +81,7 @@ def test_level3_files_present(project: Path) -> None:
         "data/predictions/.gitkeep",
         "tests/monitoring/test_retraining_loop.py",
         "tests/monitoring/test_telemetry.py",
+        "tests/monitoring/test_batch_jobs.py",
         *(f"deploy/k8s/base/{name}" for name in K8S_LEVEL3),
     ):
         assert (project / relative).is_file(), relative
