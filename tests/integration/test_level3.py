@@ -78,6 +78,14 @@ def alias(project: Path, venv: Path, name: str) -> str:
     )
 
 
+def logged_predictions(project: Path) -> int:
+    """The number of predictions in the project's prediction log."""
+    return sum(
+        len(path.read_text("utf-8").splitlines())
+        for path in (project / "data" / "predictions").glob("predictions-*.jsonl")
+    )
+
+
 def decisions(project: Path) -> list[dict[str, object]]:
     path = project / "reports" / "monitoring" / "decisions.jsonl"
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
@@ -112,11 +120,7 @@ def test_simulated_drift_against_the_running_api(trained: Path, venv: Path, api:
     assert record["challenger"]["score"] > record["previous_champion"]["score"]
 
     # the running API logged all 600 predictions and counted them
-    logged = sum(
-        len(path.read_text("utf-8").splitlines())
-        for path in (trained / "data" / "predictions").glob("predictions-*.jsonl")
-    )
-    assert logged == 600
+    assert logged_predictions(trained) == 600
     status, metrics = get(f"{api}/metrics")
     assert status == 200
     counted = sum(
@@ -146,8 +150,12 @@ def test_retrain_does_nothing_when_the_policy_does_not_ask(trained: Path, venv: 
 
 
 def test_generated_test_suite_and_lint_pass(trained: Path, venv: Path) -> None:
+    logged, decided = logged_predictions(trained), decisions(trained)
     make(trained, "test", venv)
     make(trained, "lint", venv)
+    # the tests work in scratch projects: the project's own log and decisions are untouched
+    assert logged_predictions(trained) == logged
+    assert decisions(trained) == decided
 
 
 def test_kubeflow_pipeline_compiles_offline(trained: Path, venv: Path) -> None:

@@ -27,7 +27,7 @@ STEPS = ("ingest", "validate", "prepare", "train", "evaluate", "register")
 MODULES = (*STEPS, "config", "schema", "tracking", "promote", "predict")
 # The names other layers import (docs/contributing/project-contract.md).
 CONTRACT = {
-    "config": {"load_params", "PROJECT_ROOT", "Params"},
+    "config": {"load_params", "project_paths", "Params"},
     "schema": {"TARGET", "FEATURE_COLUMNS", "FEATURE_RANGES", "dataset_schema"},
     "ingest": {"load_source"},
     "validate": {"validate", "DataValidationError"},
@@ -76,7 +76,7 @@ def test_level1_files(project: Path) -> None:
         ".dvcignore",
         ".pre-commit-config.yaml",
         "data/external/.gitkeep",
-        "tests/pipeline/conftest.py",
+        "tests/conftest.py",
         "tests/pipeline/test_steps.py",
         "tests/pipeline/test_validation.py",
         "tests/pipeline/test_end_to_end.py",
@@ -173,7 +173,7 @@ def test_higher_levels_extend_params_consistently(tmp_path: Path, level: int) ->
 
 def test_tracking_defaults_to_sqlite_in_the_project(project: Path) -> None:
     source = (project / "src" / PACKAGE / "tracking.py").read_text(encoding="utf-8")
-    assert "sqlite:///{PROJECT_ROOT / 'mlflow.db'}" in source
+    assert "sqlite:///{project_paths().tracking_db}" in source
     assert 'os.environ.get("MLFLOW_TRACKING_URI")' in source
     assert "MLFLOW_DISABLE_TELEMETRY" in source
     assert f'MODEL_NAME = "{PACKAGE}"' in source

@@ -8,6 +8,7 @@ tests/integration/test_level3.py runs a generated project.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -24,6 +25,7 @@ from tests.support import checkers
 
 LEVEL3_PYTHON = (
     "predictions.py",
+    "decision_log.py",
     "telemetry.py",
     "monitor.py",
     "retrain.py",
@@ -80,6 +82,7 @@ def test_level3_files_present(project: Path) -> None:
         "data/predictions/.gitkeep",
         "tests/monitoring/test_retraining_loop.py",
         "tests/monitoring/test_telemetry.py",
+        "tests/monitoring/test_batch_jobs.py",
         *(f"deploy/k8s/base/{name}" for name in K8S_LEVEL3),
     ):
         assert (project / relative).is_file(), relative
@@ -111,6 +114,31 @@ def test_generated_python_is_ruff_clean(project: Path) -> None:
             [ruff, *args], cwd=project, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_sources_are_the_same_for_every_python_version(
+    github: Path, tmp_path: Path
+) -> None:
+    """No compatibility shims: the code is written for the oldest supported Python (3.10)."""
+    newest = generate(tmp_path / "churn-watch", package_name="churn_watch", python_version="3.13")
+    sources = sorted(path.relative_to(github) for path in github.rglob("*.py"))
+    assert sources
+    for relative in sources:
+        assert (newest / relative).read_text("utf-8") == (github / relative).read_text("utf-8")
+
+
+def test_generated_functions_are_short(project: Path) -> None:
+    """A function longer than this is split into parts a reader can name."""
+    longest = 45
+    too_long = []
+    for path in project.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                lines = (node.end_lineno or node.lineno) - start + 1
+                if lines > longest:
+                    too_long.append(f"{path.relative_to(project)}:{node.name} ({lines} lines)")
+    assert not too_long, too_long
 
 
 # --- schedules -------------------------------------------------------------------------------
