@@ -151,6 +151,8 @@ def level1_edits(project: Path, work: TeamWork) -> None:
     )
     append(project, "README.md", "- The pipeline runs nightly on the team's runner.\n", work)
     append(project, ".gitignore", "scratch/\n", work)
+    # their own section below the marker of params.yaml (the config loader keeps it)
+    append(project, "params.yaml", "\nfeatures:\n  buckets: [6, 12, 24]\n", work)
 
 
 def level2_edits(project: Path, work: TeamWork, ci_provider: str) -> None:

@@ -257,11 +257,6 @@ def test_ci_audits_its_workflows_with_zizmor(
 
 # Medium and high findings in files owned by the layers' Python modules (issue 11, item 7:
 # "URL schemes checked"). Remove an entry when its fix lands; the test then fails until then.
-BANDIT_EXPECTED: dict[int, set[tuple[str, str]]] = {
-    # simulate.py passes --url to urllib.request.urlopen without checking its scheme:
-    # accept http(s) only (parse it with urllib.parse.urlsplit and exit 2 on another scheme).
-    3: {("B310", f"src/{PACKAGE}/simulate.py")},
-}
 
 
 @pytest.mark.parametrize(("level", "provider"), [(lv, p) for lv, p in ALL_LEVELS if lv >= 1])
@@ -269,7 +264,7 @@ def test_bandit_finds_nothing_medium_or_high_in_src(
     projects: dict[tuple[int, str], Path], level: int, provider: str
 ) -> None:
     findings = scanners.bandit(projects[(level, provider)] / "src")
-    assert findings == BANDIT_EXPECTED.get(level, set())
+    assert findings == set()
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
