@@ -81,6 +81,7 @@ def _layer(venv: Path, base: Path) -> None:
         f"{_site_packages(base)}\n", encoding="utf-8"
     )
     shebang = f"#!{base / 'bin' / 'python'}".encode()
+    header = _script_header(venv / "bin" / "python")
     for script in (base / "bin").iterdir():
         target = venv / "bin" / script.name
         if target.exists() or not script.is_file():
@@ -88,10 +89,18 @@ def _layer(venv: Path, base: Path) -> None:
         content = script.read_bytes()
         first, sep, rest = content.partition(b"\n")
         if first.startswith(shebang):  # python, python3 ... are links, not scripts
-            target.write_bytes(f"#!{venv / 'bin' / 'python'}".encode() + sep + rest)
+            target.write_bytes(header + sep + rest)
             target.chmod(0o755)
         elif os.access(script, os.X_OK) and not first.startswith(b"#!"):
             target.symlink_to(script)  # a compiled tool (ruff, uv): it needs no interpreter
+
+
+def _script_header(python: Path) -> bytes:
+    """A console script's first lines. A shebang cannot hold a space, so such a path gets the
+    sh trampoline pip and uv write: a string to Python, an `exec` of the interpreter to sh."""
+    if " " not in str(python):
+        return f"#!{python}".encode()
+    return f"#!/bin/sh\n'''exec' \"{python}\" \"$0\" \"$@\"\n' '''".encode()
 
 
 def _site_packages(venv: Path) -> Path:
