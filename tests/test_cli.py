@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from mlops_scaffold import __version__
 from mlops_scaffold.cli import app
+from tests.support.outputs import assert_one_line_error, tree
 
 runner = CliRunner()
 
@@ -21,20 +22,6 @@ def invoke(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.output
-
-
-def tree(folder: Path) -> list[str]:
-    """Every path below `folder`, to prove that a refused command wrote nothing."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
-
-
-def assert_one_line_error(output: str, *needles: str) -> None:
-    lines = [line for line in output.splitlines() if line.strip()]
-    assert len(lines) == 1, output
-    assert lines[0].startswith("mlops-scaffold: error: "), output
-    assert "Traceback" not in output
-    for needle in needles:
-        assert needle in lines[0], output
 
 
 def test_version() -> None:

@@ -16,7 +16,14 @@ from pathlib import Path
 from mlops_scaffold import __version__
 from mlops_scaffold.answers import AnswersFile
 from mlops_scaffold.errors import ScaffoldError
-from mlops_scaffold.gitrepo import TEMPLATE_BRANCH, TEMPLATE_REF, Repo, deferred_interrupt, shorten
+from mlops_scaffold.gitrepo import (
+    TEMPLATE_BRANCH,
+    TEMPLATE_REF,
+    Repo,
+    deferred_interrupt,
+    project_repository,
+    shorten,
+)
 from mlops_scaffold.render import render
 from mlops_scaffold.template_branch import RENDER_TRAILER, render_message
 
@@ -70,17 +77,9 @@ def _adoption(repo: Repo, answers: AnswersFile, commit: str, *, from_history: bo
 
 def _open(path: Path) -> tuple[Repo, AnswersFile]:
     path = path.expanduser().absolute()
-    if not path.is_dir():
-        raise ScaffoldError(f"{path} is not a folder")
-    repo = Repo(path)
-    top = repo.toplevel()
-    if top is None:
-        raise ScaffoldError(
-            f"{path} is not a git repository; make it one first "
-            "(`git init && git add -A && git commit -m 'Our project'`)"
-        )
-    if top.resolve() != path.resolve():
-        raise ScaffoldError(f"{path} is not the repository's root; run from {top}")
+    repo = project_repository(
+        path, "make it one first (`git init && git add -A && git commit -m 'Our project'`)"
+    )
     answers = AnswersFile.read(path)
     if repo.rev("HEAD") is None:
         raise ScaffoldError("the repository has no commit yet; commit the project, then retry")

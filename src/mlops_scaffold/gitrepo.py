@@ -261,6 +261,22 @@ def files_in_the_way(root: Path, incoming: Iterable[str], tracked: Collection[st
     )
 
 
+def project_repository(path: Path, not_a_repository: str) -> Repo:
+    """The git repository whose root is the folder `path`, or why it cannot be used.
+
+    `not_a_repository` says what to do when `path` is not in a git repository at all.
+    """
+    if not path.is_dir():
+        raise ScaffoldError(f"{path} is not a folder")
+    repo = Repo(path)
+    top = repo.toplevel()
+    if top is None:
+        raise ScaffoldError(f"{path} is not a git repository; {not_a_repository}")
+    if top.resolve() != path.resolve():
+        raise ScaffoldError(f"{path} is not the repository's root; run from {top}")
+    return repo
+
+
 def shorten(paths: Sequence[str], limit: int = 5) -> str:
     """`a, b, c ...`: the first `limit` paths of a list, for one-line messages."""
     return ", ".join(paths[:limit]) + (" ..." if len(paths) > limit else "")

@@ -26,6 +26,7 @@ from mlops_scaffold.gitrepo import (
     Repo,
     deferred_interrupt,
     files_in_the_way,
+    project_repository,
     shorten,
 )
 from mlops_scaffold.levels import MAX_LEVEL
@@ -200,17 +201,11 @@ def apply(plan: Plan) -> Outcome:
 def _open(path: Path) -> tuple[Repo, TemplateState]:
     """The project's repository and its template branch's state, or why it cannot change."""
     path = path.expanduser().absolute()
-    if not path.is_dir():
-        raise ScaffoldError(f"{path} is not a folder")
-    repo = Repo(path)
-    top = repo.toplevel()
-    if top is None:
-        raise ScaffoldError(
-            f"{path} is not a git repository; upgrades merge through git, so run them in the "
-            "project's repository (created by `mlops-scaffold new`)"
-        )
-    if top.resolve() != path.resolve():
-        raise ScaffoldError(f"{path} is not the repository's root; run from {top}")
+    repo = project_repository(
+        path,
+        "upgrades merge through git, so run them in the project's repository "
+        "(created by `mlops-scaffold new`)",
+    )
     AnswersFile.read(path)  # refuse a folder that is no generated project first
     if repo.rev("HEAD") is None:
         raise ScaffoldError("the repository has no commit yet; commit, then retry")
