@@ -15,6 +15,8 @@ import typer
 from typer.testing import CliRunner
 
 from mlops_scaffold.cli import app
+from mlops_scaffold.create import create_project
+from mlops_scaffold.levels import LEVELS
 from tests.support.doc_commands import PAGES, ROOT, run_page, shell_blocks
 
 
@@ -162,3 +164,23 @@ def test_the_documented_commands_work(page: Path, tmp_path: Path) -> None:
     assert projects, f"{page.name} generates no project in its fast blocks"
     for name in projects:
         assert (tmp_path / name / ".mlops-scaffold.yml").is_file(), output
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_generated_readmes_link_to_pages_that_exist(site: Path, level: int, tmp_path: Path) -> None:
+    project = tmp_path / "linked"
+    create_project(
+        project, {"level": level, "docs_url": "https://docs.example.org/ms"}, use_git=False
+    )
+    readme = (project / "README.md").read_text("utf-8")
+    links = re.findall(r"\]\(https://docs\.example\.org/ms/([^)#]*)(?:#([^)]+))?\)", readme)
+    assert len(links) == 2, readme
+    for path, anchor in links:
+        page = site / path / "index.html"
+        assert page.is_file(), path
+        assert not anchor or anchor in _parse(page).ids, f"{path}#{anchor}"
+
+
+def test_without_a_docs_url_the_readme_has_no_links(tmp_path: Path) -> None:
+    create_project(tmp_path / "plain", {"level": 1}, use_git=False)
+    assert "/levels/#level-" not in (tmp_path / "plain" / "README.md").read_text("utf-8")
