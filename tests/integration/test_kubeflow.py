@@ -52,6 +52,11 @@ def in_venv(venv: Path, project: Path, code: str, *args: str) -> str:
     return run([str(venv / "bin" / "python"), "-c", code, *args], cwd=project).stdout.strip()
 
 
+def csv_rows(path: Path) -> int:
+    """The number of data rows of a CSV file (a header, no quoted newlines)."""
+    return len(path.read_text("utf-8").splitlines()) - 1
+
+
 def step_artifacts(run_folder: Path, step: str) -> dict[str, dict[str, object]]:
     """A step's output artifacts by name, as its executor recorded them."""
     output = json.loads((run_folder / step / "executor_output.json").read_text("utf-8"))
@@ -75,56 +80,44 @@ def test_whole_pipeline_runs_locally(project: Path, venv: Path, local_run: Path)
     # the data steps: the bundled dataset (569 rows), split into train and test
     raw, valid = local_run / "ingest" / "raw", local_run / "validate" / "valid"
     train, test = local_run / "prepare" / "train", local_run / "prepare" / "test"
-    counts = in_venv(
-        venv,
-        project,
-        "import pandas as pd, sys\nprint(*(len(pd.read_csv(p)) for p in sys.argv[1:]))",
-        *map(str, (raw, valid, train, test)),
-    ).split()
-    n_raw, n_valid, n_train, n_test = map(int, counts)
+    n_raw, n_valid, n_train, n_test = (csv_rows(path) for path in (raw, valid, train, test))
     assert n_raw == n_valid == 569
     assert n_train + n_test == n_valid and 0 < n_test < n_train
 
-    # the model artifact is the fitted model: its scores on the test split are the logged metrics
-    model = local_run / "train-model" / "model"
-    assert step_artifacts(local_run, "train-model")["model"]["uri"] == str(model)
+    # the gate passed: every threshold in params.yaml is met by the logged metrics
     logged = step_artifacts(local_run, "evaluate")["metrics"]["metadata"]
     assert isinstance(logged, dict)
-    recomputed = json.loads(
-        in_venv(
-            venv,
-            project,
-            "import json, sys, joblib, pandas as pd\n"
-            f"from {PACKAGE}.evaluate import compute_metrics\n"
-            "model, test = joblib.load(sys.argv[1]), pd.read_csv(sys.argv[2])\n"
-            "print(json.dumps(compute_metrics(model, test)))",
-            str(model),
-            str(test),
-        )
-    )
-    assert recomputed == pytest.approx(logged)
-
-    # the gate passed: every threshold in params.yaml is met
-    thresholds = yaml.safe_load((project / "params.yaml").read_text("utf-8"))["evaluate"][
-        "thresholds"
-    ]
+    params = yaml.safe_load((project / "params.yaml").read_text("utf-8"))
+    thresholds = params["evaluate"]["thresholds"]
     assert thresholds
     for name, minimum in thresholds.items():
         assert logged[name] >= minimum, name
 
-    # register ran after the gate and registered version 1 in the project's MLflow store
+    # the model artifact is the fitted model: its scores on the test split are the logged
+    # metrics; register ran after the gate and made it version 1 in the project's MLflow store
+    model = local_run / "train-model" / "model"
+    assert step_artifacts(local_run, "train-model")["model"]["uri"] == str(model)
     register = json.loads((local_run / "register" / "executor_output.json").read_text("utf-8"))
     assert register["parameterValues"]["Output"] == "1"
-    versions = in_venv(
-        venv,
-        project,
-        "from mlflow import MlflowClient\n"
-        f"from {PACKAGE}.tracking import configure, model_name\n"
-        "configure()\n"
-        "found = MlflowClient().search_model_versions(f\"name='{model_name()}'\")\n"
-        "print(*(version.version for version in found))",
+    checked = json.loads(
+        in_venv(
+            venv,
+            project,
+            "import json, sys, joblib, pandas as pd\n"
+            "from mlflow import MlflowClient\n"
+            f"from {PACKAGE}.evaluate import compute_metrics\n"
+            f"from {PACKAGE}.tracking import configure, model_name\n"
+            "model, test = joblib.load(sys.argv[1]), pd.read_csv(sys.argv[2])\n"
+            "configure()\n"
+            "found = MlflowClient().search_model_versions(f\"name='{model_name()}'\")\n"
+            "print(json.dumps({'metrics': compute_metrics(model, test),"
+            " 'versions': [str(version.version) for version in found]}))",
+            str(model),
+            str(test),
+        )
     )
-    assert versions == "1"
+    assert checked["metrics"] == pytest.approx(logged)
+    assert checked["versions"] == ["1"]
 
     # the run wrote only ignored files (reports/kfp, mlflow.db, mlartifacts/): git sees nothing
     status = run(["git", "status", "--porcelain"], cwd=project).stdout
