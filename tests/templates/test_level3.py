@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import tomllib
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.projects import render_plain
 from tests.support import checkers
+from tests.support.projects import render_plain
 
 LEVEL3_PYTHON = (
     "predictions.py",
@@ -116,9 +117,7 @@ def test_generated_python_is_ruff_clean(project: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_python_sources_are_the_same_for_every_python_version(
-    github: Path, tmp_path: Path
-) -> None:
+def test_python_sources_are_the_same_for_every_python_version(github: Path, tmp_path: Path) -> None:
     """No compatibility shims: the code is written for the oldest supported Python (3.10)."""
     newest = generate(tmp_path / "churn-watch", package_name="churn_watch", python_version="3.13")
     sources = sorted(path.relative_to(github) for path in github.rglob("*.py"))
@@ -309,6 +308,38 @@ def test_pipeline_dockerfile_passes_hadolint(github: Path) -> None:
     checkers.hadolint(github / "deploy/pipeline.Dockerfile")
     text = (github / "deploy/pipeline.Dockerfile").read_text("utf-8")
     assert "USER 10001:10001" in text and "COPY pyproject.toml README.md params.yaml" in text
+
+
+def test_pipeline_image_gives_the_steps_what_they_need(github: Path) -> None:
+    """The Kubeflow steps install nothing and write only where the app user may write."""
+    text = (github / "deploy/pipeline.Dockerfile").read_text("utf-8")
+    # the user 10001 has a home it owns (caches), set as HOME; no /nonexistent home
+    assert re.search(r"useradd .*--uid 10001 .*--create-home --home-dir /home/app app$", text, re.M)
+    assert re.search(r"^\s+HOME=/home/app$", text, re.M) and "/nonexistent" not in text
+    assert text.index("\nUSER 10001:10001\n") > text.index("pip install")  # installs as root
+    # the code in /app belongs to root; the pipeline's output folders belong to the user
+    assert re.search(r"^WORKDIR /app$", text, re.M)
+    assert "chown -R app:app data models reports" in text
+    # the image installs the project with its runtime dependencies, and kfp is one of them
+    assert re.search(r"pip install --no-cache-dir \. ", text)
+    pyproject = tomllib.loads((github / "pyproject.toml").read_text("utf-8"))
+    runtime = [
+        re.split(r"[<>=!~\[ ]", dep, maxsplit=1)[0] for dep in pyproject["project"]["dependencies"]
+    ]
+    assert "kfp" in runtime
+    # so every component is compiled without kfp's `pip install` preamble
+    tree = ast.parse((github / "pipelines/kubeflow.py").read_text("utf-8"))
+    components = [
+        decorator
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+        if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "dsl.component"
+    ]
+    assert len(components) == 6
+    for component in components:
+        keywords = {k.arg: ast.unparse(k.value) for k in component.keywords}
+        assert keywords.get("install_kfp_package") == "False", ast.unparse(component)
 
 
 # --- shared files grow at level 3 ------------------------------------------------------------
