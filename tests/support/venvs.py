@@ -51,10 +51,11 @@ def venv_key(project: Path) -> str:
 def project_venv(project: Path) -> Path:
     """A venv with the project's dependencies (cached) and the project itself (editable).
 
-    It lives beside the project (`.<name>-venv`), outside its git work tree.
+    It lives beside the project (`.<name>-<key>-venv`), outside its git work tree; the key
+    names the dependency set, so an upgraded project gets a venv with its new dependencies.
     """
     base = cached_venv(project)
-    venv = project.parent / f".{project.name}-venv"
+    venv = project.parent / f".{project.name}-{base.name}-venv"
     if not (venv / "bin" / "python").exists():
         _layer(venv, base)
     install(venv, "--no-deps", "--no-build-isolation", "-e", str(project))
