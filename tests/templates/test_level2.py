@@ -333,7 +333,7 @@ def test_serve_calls_the_level3_hooks_only_at_level3(tmp_path: Path) -> None:
     assert ("fraud_api", "telemetry") in imported
     assert ("fraud_api.predictions", "PredictionLogger") in imported
     calls = serve_calls(level3)
-    for hook in ("instrument", "set_model_version", "record_predictions"):
+    for hook in ("instrument", "set_model_version", "declare_error_series", "record_predictions"):
         assert any(
             isinstance(c.func, ast.Attribute)
             and isinstance(c.func.value, ast.Name)
