@@ -26,12 +26,17 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed ## Create .venv with mlops-scaffold and the test tools
 
-tools: ## System tools the tests use that no Python package provides (promtool)
+tools: ## System tools the tests use that no Python package provides (promtool, chromium)
 	@command -v promtool >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends prometheus; }; }
 	@command -v promtool >/dev/null || { echo "promtool missing: install Prometheus" >&2; exit 1; }
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; }
+	@command -v chromium >/dev/null || { echo "chromium missing: install Debian's chromium (the offline /docs test)" >&2; exit 1; }
 
 demo: venv ## Generate a project (LEVEL=0..3, default 1) in $(DEMO) and run it
 	rm -rf $(DEMO)

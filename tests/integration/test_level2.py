@@ -107,6 +107,7 @@ def test_level2_project_serves_over_http(generate: Generate, tmp_path: Path) -> 
     )
     assert missing.returncode != 0
     assert "make export-model" in missing.stdout + missing.stderr
+    assert "Traceback" not in missing.stdout + missing.stderr
 
     # Nothing changed: the pipeline (promotion included) is a no-op.
     rerun = make(project, "pipeline", venv)

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -332,7 +333,7 @@ def test_serve_calls_the_level3_hooks_only_at_level3(tmp_path: Path) -> None:
     assert ("fraud_api", "telemetry") in imported
     assert ("fraud_api.predictions", "PredictionLogger") in imported
     calls = serve_calls(level3)
-    for hook in ("instrument", "set_model_version", "record_predictions"):
+    for hook in ("instrument", "set_model_version", "declare_error_series", "record_predictions"):
         assert any(
             isinstance(c.func, ast.Attribute)
             and isinstance(c.func.value, ast.Name)
@@ -369,6 +370,23 @@ def test_serve_with_level3_hooks_is_ruff_clean(tmp_path: Path) -> None:
         cwd=tmp_path,
         check=True,
     )
+
+
+def test_docs_assets_come_from_a_declared_package(github: Path) -> None:
+    """FastAPI's own docs pages load Swagger UI and ReDoc from a CDN: blank offline.
+    tests/integration/test_offline_docs.py renders them in a browser with no network."""
+    tree = ast.parse((github / "src/fraud_api/serve.py").read_text("utf-8"))
+    (app,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and [getattr(target, "id", None) for target in node.targets] == ["app"]
+    ]
+    assert isinstance(app, ast.Call) and isinstance(app.func, ast.Name)
+    assert app.func.id == "FastAPIOffline"
+    assert "from fastapi_offline import FastAPIOffline" in ast.unparse(tree)
+    meta = tomllib.loads((github / "pyproject.toml").read_text("utf-8"))["project"]
+    assert any(dep.startswith("fastapi-offline>=") for dep in meta["dependencies"])
 
 
 # --- params, pipeline and config -------------------------------------------------------------
