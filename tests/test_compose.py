@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from mlops_scaffold.answers import ANSWERS_FILE
 from mlops_scaffold.compose import composed_template
+from mlops_scaffold.create import create_project
 from mlops_scaffold.levels import templates_root
 from tests.support.render_equivalence import (
     COMBINATIONS,
+    Snapshot,
     differences,
     render_layer_by_layer,
     render_snapshot,
+    snapshot,
 )
 
 
@@ -43,3 +47,19 @@ def test_a_changed_template_file_gets_a_new_view(tmp_path: Path) -> None:
     second = composed_template(fork, 1)
     assert second != first
     assert "A platform team's line." in (second / "composed" / "README.md.jinja").read_text()
+
+
+def test_projects_render_the_same_from_parallel_threads(tmp_path: Path) -> None:
+    """Batch work (a fleet, a course) renders and commits many projects in one process."""
+
+    def generate(parent: Path, combo: tuple[int, str]) -> Snapshot:
+        level, provider = combo
+        dest = parent / f"p{level}{provider}"
+        create_project(dest, {"level": level, "ci_provider": provider})
+        return {k: v for k, v in snapshot(dest).items() if not k.startswith(".git/")}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda combo: generate(tmp_path / "threads", combo), COMBINATIONS))
+    for combo, got in zip(COMBINATIONS, threaded, strict=True):
+        expected = generate(tmp_path / "one-by-one", combo)
+        assert got and list(differences(expected, got)) == [], combo

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from mlops_scaffold.errors import ScaffoldError
 COMPOSED = "composed"
 _SUBDIRECTORY = re.compile(r"^_subdirectory:.*$", re.MULTILINE)
 _views: dict[tuple[Path, int, int], Path] = {}
+_COMPOSING = threading.Lock()
 
 
 class LayerCollisionError(ScaffoldError):
@@ -35,9 +37,10 @@ class LayerCollisionError(ScaffoldError):
 def composed_template(root: Path, level: int) -> Path:
     """A copier template rendering layers 0..`level` of `root` in one run."""
     key = (root, level, _fingerprint(root))
-    if key not in _views:
-        _views[key] = _compose(root, level)
-    return _views[key]
+    with _COMPOSING:
+        if key not in _views:
+            _views[key] = _compose(root, level)
+        return _views[key]
 
 
 def _compose(root: Path, level: int) -> Path:

@@ -10,6 +10,7 @@ template for a git bundle.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ from mlops_scaffold.answers import INTERNAL_KEYS, AnswersFile, template_data
 from mlops_scaffold.compose import composed_template
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.levels import templates_root
+
+# copier's PATH is set through plumbum's process-wide environment, so renders take turns;
+# the git work around them (commits, merges, status) runs in parallel.
+_RENDERING = threading.Lock()
 
 
 def render(dest: Path, answers: Mapping[str, Any], *, root: Path | None = None) -> AnswersFile:
@@ -35,7 +40,7 @@ def render(dest: Path, answers: Mapping[str, Any], *, root: Path | None = None) 
     level = int(answers.get("level", 0))
     view = composed_template(template, level)
     try:
-        with local.env(PATH=_path_without_git()):
+        with _RENDERING, local.env(PATH=_path_without_git()):
             worker = copier.run_copy(
                 str(view),
                 str(dest),
