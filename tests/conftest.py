@@ -18,8 +18,8 @@ Generate = Callable[..., Path]
 
 
 @pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Commits in tests never depend on the machine's git configuration."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests depend neither on the machine's git configuration nor on the make running them."""
     for var, value in {
         "GIT_AUTHOR_NAME": "Test Team",
         "GIT_AUTHOR_EMAIL": "team@example.com",
@@ -30,6 +30,10 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("MLOPS_SCAFFOLD_TEMPLATES", raising=False)
+    # Under `make test`, a generated project's make would see itself as a sub-make (and print
+    # "Entering directory"): tests run it as a user does, from a shell.
+    for var in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS"):
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
