@@ -63,6 +63,8 @@ docs: venv ## Build the documentation site into site/ (mkdocs build --strict)
 bench: bench-cli bench-serve bench-projects ## All benchmarks (several minutes)
 
 bench-cli: venv ## Time the CLI against reference commands (medians, ratios)
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[bench]" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[bench]"
 	$(BIN)/python -m bench.cli_speed
 
 bench-serve: venv ## p50/p99 of a generated API's /predict on loopback
