@@ -78,7 +78,7 @@ def _report_new(project: NewProject) -> None:
         )
     if project.commit:
         typer.echo(
-            f"Push {project.branch} and {branch} "
+            f"Once the repository has a remote, push {project.branch} and {branch} "
             f"(`git push origin {project.branch} {branch}`) so that clones can upgrade."
         )
     else:
