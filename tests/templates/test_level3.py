@@ -188,7 +188,12 @@ def test_gitlab_ci_has_the_scheduled_retrain_job(gitlab: Path) -> None:
 
 def test_prometheus_config_and_alert_rules(github: Path) -> None:
     config = load(github / "monitoring/prometheus.yml")
-    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    # relative to the config file: compose mounts both into one folder of the container
+    assert config["rule_files"] == ["alerts.yml"]
+    volumes = load(github / "docker-compose.yml")["services"]["prometheus"]["volumes"]
+    mounted = {v.split(":")[0]: v.split(":")[1] for v in volumes if v.startswith("./")}
+    config_in, rules_in = mounted["./monitoring/prometheus.yml"], mounted["./monitoring/alerts.yml"]
+    assert Path(config_in).parent == Path(rules_in).parent and Path(rules_in).name == "alerts.yml"
     (scrape,) = config["scrape_configs"]
     assert scrape["metrics_path"] == "/metrics"
     assert scrape["static_configs"][0]["targets"] == ["api:8000"]
