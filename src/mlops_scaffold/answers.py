@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from mlops_scaffold.copier_runs import copier_run
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.levels import parse_level, templates_root
 
@@ -214,7 +215,7 @@ def _questionnaire(
 ) -> dict[str, Any]:
     import copier
 
-    with tempfile.TemporaryDirectory(prefix="mlops-scaffold-ask-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="mlops-scaffold-ask-") as scratch, copier_run():
         worker = copier.run_copy(
             str(root),
             str(Path(scratch) / "project"),

@@ -1,16 +1,11 @@
 """Render template layers 0..N into a folder with one set of answers, in one copier run.
 
 `compose` joins the layers into one template (refusing a path two layers provide);
-copier renders it once. The destination is a fresh scratch folder and the template a
-plain folder, so copier is run without git on its PATH: it would otherwise spawn `git`
-once per file (to sync executable bits into an index there is none of) and probe the
-template for a git bundle.
+copier renders it once (through `copier_runs`: one run at a time, without git).
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,12 +13,9 @@ from typing import Any
 from mlops_scaffold import __version__
 from mlops_scaffold.answers import INTERNAL_KEYS, AnswersFile, template_data
 from mlops_scaffold.compose import composed_template
+from mlops_scaffold.copier_runs import copier_run
 from mlops_scaffold.errors import ScaffoldError
 from mlops_scaffold.levels import templates_root
-
-# copier's PATH is set through plumbum's process-wide environment, so renders take turns;
-# the git work around them (commits, merges, status) runs in parallel.
-_RENDERING = threading.Lock()
 
 
 def render(dest: Path, answers: Mapping[str, Any], *, root: Path | None = None) -> AnswersFile:
@@ -34,13 +26,12 @@ def render(dest: Path, answers: Mapping[str, Any], *, root: Path | None = None) 
     project was rendered with.
     """
     import copier  # imported here: copier is slow to import and most commands never render
-    from plumbum import local  # copier's own process runner: its PATH is what copier sees
 
     template = root or templates_root()
     level = int(answers.get("level", 0))
     view = composed_template(template, level)
     try:
-        with _RENDERING, local.env(PATH=_path_without_git()):
+        with copier_run():
             worker = copier.run_copy(
                 str(view),
                 str(dest),
@@ -57,8 +48,3 @@ def render(dest: Path, answers: Mapping[str, Any], *, root: Path | None = None) 
     answers_file = AnswersFile.from_answers(rendered, __version__)
     answers_file.write(dest)
     return answers_file
-
-
-def _path_without_git() -> str:
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    return os.pathsep.join(f for f in folders if not (Path(f) / "git").exists())
